@@ -1,0 +1,69 @@
+"""Invoicing providers (WeFact, HostFact): one protocol, two clients, an emulator.
+
+Knows nothing of GraphQL or the database. Typical use::
+
+    http = make_http_client()
+    provider = make_provider("WEFACT", http, api_key)
+    await provider.verify()
+"""
+
+from .dispatch import make_provider
+from .errors import (
+    ApiDisabledError,
+    AuthenticationError,
+    FirewalledError,
+    IpNotWhitelistedError,
+    NotFoundError,
+    ProviderError,
+    RateLimitedError,
+    UnavailableError,
+    ValidationError,
+    WriteLockBusyError,
+)
+from .hostfact import HostFactClient, normalize_hostfact_url
+from .models import (
+    Debtor,
+    DebtorInput,
+    DebtorSummary,
+    Invoice,
+    InvoiceInput,
+    InvoiceLine,
+    InvoiceLineInput,
+    InvoiceStatus,
+    Page,
+    Product,
+)
+from .protocol import InvoicingProvider, ProviderKind
+from .transport import make_http_client
+from .wefact import WEFACT_URL, WeFactClient
+
+__all__ = [
+    "WEFACT_URL",
+    "ApiDisabledError",
+    "AuthenticationError",
+    "Debtor",
+    "DebtorInput",
+    "DebtorSummary",
+    "FirewalledError",
+    "HostFactClient",
+    "Invoice",
+    "InvoiceInput",
+    "InvoiceLine",
+    "InvoiceLineInput",
+    "InvoiceStatus",
+    "InvoicingProvider",
+    "IpNotWhitelistedError",
+    "NotFoundError",
+    "Page",
+    "Product",
+    "ProviderError",
+    "ProviderKind",
+    "RateLimitedError",
+    "UnavailableError",
+    "ValidationError",
+    "WeFactClient",
+    "WriteLockBusyError",
+    "make_http_client",
+    "make_provider",
+    "normalize_hostfact_url",
+]

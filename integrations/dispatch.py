@@ -1,0 +1,26 @@
+"""Build the right client for a workspace's stored settings."""
+
+from __future__ import annotations
+
+import httpx
+
+from .errors import ProviderError
+from .hostfact import HostFactClient
+from .protocol import InvoicingProvider, ProviderKind
+from .wefact import WEFACT_URL, WeFactClient
+
+
+def make_provider(
+    kind: ProviderKind,
+    http: httpx.AsyncClient,
+    api_key: str,
+    hostfact_url: str | None = None,
+    wefact_url: str = WEFACT_URL,
+) -> InvoicingProvider:
+    if kind == "WEFACT":
+        return WeFactClient(http, api_key, wefact_url)
+    if kind == "HOSTFACT":
+        if not hostfact_url:
+            raise ProviderError("Enter the URL of your HostFact installation, e.g. https://example.com/Pro.")
+        return HostFactClient(http, api_key, hostfact_url)
+    raise ValueError(f"unknown invoicing provider {kind!r}")

@@ -1,0 +1,97 @@
+"""Pace calls by WeFact's rate-limit headers instead of a guessed constant.
+
+Every WeFact answer says how many calls are left this minute/hour and when each window
+resets (Unix seconds). Going over the limit gets the server's IP firewalled, and the ban
+hurts every user of this server, so when the remaining budget gets low we wait for the
+reset before the next call. HostFact sends no such headers; the pacer then never waits.
+
+The limit is per source IP, so one pacer per endpoint should be shared by all clients of
+the process: :func:`shared_pacer` keeps that registry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+
+from .errors import RateLimitedError
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+
+_HEADER = "API-RateLimit-{kind}-{window}"
+
+
+class RatePacer:
+    """Remembers the last reported budget and delays calls when it runs low.
+
+    `low_water`: wait when at most this many calls remain (a margin for concurrent calls
+    in flight). `max_wait`: never sleep longer than this; raise RateLimitedError instead
+    so a request does not hang for most of an hour.
+    """
+
+    def __init__(
+        self,
+        *,
+        low_water: int = 5,
+        max_wait: float = 120.0,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.time,
+    ) -> None:
+        self.low_water = low_water
+        self.max_wait = max_wait
+        self._sleep = sleep
+        self._clock = clock
+        self._not_before = 0.0
+
+    async def wait_turn(self) -> None:
+        """Sleep until the window resets if the last answer said the budget is low."""
+        delay = self._not_before - self._clock()
+        if delay <= 0:
+            return
+        if delay > self.max_wait:
+            raise RateLimitedError(delay)
+        await self._sleep(delay)
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Record the budget reported by an answer (missing headers: nothing to do)."""
+        now = self._clock()
+        wait_until = 0.0
+        for window in ("Minute", "Hour"):
+            remaining = _number(headers.get(_HEADER.format(kind="Remaining", window=window)))
+            reset = _number(headers.get(_HEADER.format(kind="Reset", window=window)))
+            if remaining is None or reset is None or remaining > self.low_water:
+                continue
+            # Documented as Unix seconds; small values are read as "seconds from now".
+            reset_at = reset if reset > 1_000_000_000 else now + reset
+            wait_until = max(wait_until, reset_at)
+        if wait_until > now:
+            self._not_before = max(self._not_before, wait_until)
+        elif self._not_before <= now:
+            self._not_before = 0.0
+
+
+def _number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+_SHARED: dict[str, RatePacer] = {}
+
+
+def shared_pacer(endpoint: str) -> RatePacer:
+    """The process-wide pacer for an endpoint (the budget is per server IP)."""
+    pacer = _SHARED.get(endpoint)
+    if pacer is None:
+        pacer = _SHARED[endpoint] = RatePacer()
+    return pacer
+
+
+def reset_shared_pacers() -> None:
+    """Forget all shared budgets (tests)."""
+    _SHARED.clear()
