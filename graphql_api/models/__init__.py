@@ -1,0 +1,52 @@
+"""All ORM models; importing this package registers every table on ``Base.metadata``."""
+
+from graphql_api.models.base import Base
+from graphql_api.models.domain import (
+    Activity,
+    BillingMethod,
+    Customer,
+    Expense,
+    ExpenseCategory,
+    Project,
+    ProjectActivity,
+    RegistrationStatus,
+    SubscriptionInterval,
+    TimeEntry,
+    Trip,
+)
+from graphql_api.models.invoicing import Invoice, InvoiceLine, InvoiceStatus, LineKind
+from graphql_api.models.runs import Run, RunKind, RunStatus
+from graphql_api.models.tenancy import ADMIN_ROLES, ApiToken, Role, TokenKind, User, Workspace
+from graphql_api.models.wefact import InvoiceMode, Subscription, WefactProduct, WefactSettings
+
+__all__ = [
+    "ADMIN_ROLES",
+    "Activity",
+    "ApiToken",
+    "Base",
+    "BillingMethod",
+    "Customer",
+    "Expense",
+    "ExpenseCategory",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceMode",
+    "InvoiceStatus",
+    "LineKind",
+    "Project",
+    "ProjectActivity",
+    "RegistrationStatus",
+    "Role",
+    "Run",
+    "RunKind",
+    "RunStatus",
+    "Subscription",
+    "SubscriptionInterval",
+    "TimeEntry",
+    "TokenKind",
+    "Trip",
+    "User",
+    "WefactProduct",
+    "WefactSettings",
+    "Workspace",
+]

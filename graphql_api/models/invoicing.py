@@ -1,0 +1,90 @@
+"""Our record of every invoice made in WeFact/HostFact, and its lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from graphql_api.models.base import Base, IdMixin, Money, Quantity, TimestampMixin, WorkspaceMixin, str_enum
+from graphql_api.models.wefact import InvoiceMode, Subscription
+
+
+class InvoiceStatus(enum.Enum):
+    """Lifecycle of our invoice record.
+
+    PENDING: recorded and registrations reserved, WeFact not yet confirmed.
+    CONCEPT/SENT/PARTLY_PAID/PAID/CREDITED: confirmed by WeFact (synced later).
+    FAILED: WeFact refused it; its registrations were released.
+    RELEASED: undone (concept deleted or invoice credited); registrations open again.
+    """
+
+    PENDING = "PENDING"
+    CONCEPT = "CONCEPT"
+    SENT = "SENT"
+    PARTLY_PAID = "PARTLY_PAID"
+    PAID = "PAID"
+    CREDITED = "CREDITED"
+    FAILED = "FAILED"
+    RELEASED = "RELEASED"
+
+
+class LineKind(enum.Enum):
+    """What an invoice line bills."""
+
+    HOURS = "HOURS"
+    EXPENSE = "EXPENSE"
+    TRIP = "TRIP"
+    FIXED_PRICE = "FIXED_PRICE"
+    SUBSCRIPTION = "SUBSCRIPTION"
+
+
+class Invoice(IdMixin, WorkspaceMixin, TimestampMixin, Base):
+    """One invoice; ``reference`` is unique and sent to WeFact to find it again after a crash."""
+
+    __tablename__ = "invoices"
+
+    run_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("runs.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("customers.id"), index=True)
+    project_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("projects.id"))
+    provider: Mapped[Subscription] = mapped_column(str_enum(Subscription))
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[InvoiceStatus] = mapped_column(str_enum(InvoiceStatus))
+    mode: Mapped[InvoiceMode] = mapped_column(str_enum(InvoiceMode))
+    debtor_code: Mapped[str | None] = mapped_column(String(50))
+    wefact_identifier: Mapped[str | None] = mapped_column(String(50))
+    wefact_code: Mapped[str | None] = mapped_column(String(50))
+    wefact_status: Mapped[int | None] = mapped_column(Integer)
+    invoice_date: Mapped[dt.date] = mapped_column(Date)
+    term_days: Mapped[int | None] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text)
+    amount_excl: Mapped[Decimal] = mapped_column(Money)
+    amount_tax: Mapped[Decimal | None] = mapped_column(Money)
+    amount_incl: Mapped[Decimal | None] = mapped_column(Money)
+    error: Mapped[str | None] = mapped_column(Text)
+    paid_at: Mapped[dt.date | None] = mapped_column(Date)
+    status_changed_at: Mapped[dt.datetime | None]
+    released_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class InvoiceLine(IdMixin, WorkspaceMixin, Base):
+    """One line; ``amount`` is always quantity × unit price rounded half-up to cents."""
+
+    __tablename__ = "invoice_lines"
+
+    invoice_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("invoices.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[LineKind] = mapped_column(str_enum(LineKind))
+    product_code: Mapped[str | None] = mapped_column(String(50))
+    description: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    tax_percentage: Mapped[Decimal | None] = mapped_column(Money)
+    period_start: Mapped[dt.date | None] = mapped_column(Date)
+    period_end: Mapped[dt.date | None] = mapped_column(Date)

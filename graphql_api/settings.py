@@ -1,0 +1,118 @@
+"""All configuration in one typed place, read from the environment.
+
+A bad value stops start-up with a message naming the variable (see ``load_settings``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Annotated
+
+DEFAULT_WEFACT_API_URL = "https://api.mijnwefact.nl/v2/"
+
+
+class SettingsError(RuntimeError):
+    """Raised when the environment holds a value the service cannot run with."""
+
+
+class Settings(BaseSettings):
+    """Service settings. Every field maps to the upper-case environment variable."""
+
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL. Unset: an embedded PostgreSQL runs in DATA_DIR.",
+    )
+    data_dir: Path = Field(default=Path(".data"), description="Where embedded data lives.")
+    secret_key: str | None = Field(
+        default=None,
+        description="Encrypts stored WeFact keys. Generated into DATA_DIR on the embedded default.",
+    )
+    previous_secret_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated older SECRET_KEYs still accepted for decryption (rotation).",
+    )
+    wefact_api_url: str = Field(default=DEFAULT_WEFACT_API_URL)
+    wefact_egress_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated outgoing addresses users must whitelist in WeFact.",
+    )
+    allow_private_integration_urls: bool = False
+    graphiql: bool = True
+    log_level: str = "INFO"
+    run_wait_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a mutation that starts a run waits for it before answering.",
+    )
+
+    @field_validator("wefact_egress_ips", "previous_secret_keys", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("postgresql://", "postgres://", "postgresql+asyncpg://")):
+            raise ValueError("must be a PostgreSQL URL such as postgresql://user@host:5432/db")
+        return value
+
+    @field_validator("wefact_api_url")
+    @classmethod
+    def _check_wefact_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        upper = value.upper()
+        if upper not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return upper
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        """True when no DATABASE_URL is set and the service runs its own PostgreSQL."""
+        return self.database_url is None
+
+    def resolved_secret_key(self) -> str:
+        """The secret key; on the embedded default one is generated once into DATA_DIR."""
+        if self.secret_key:
+            return self.secret_key
+        if not self.uses_embedded_database:
+            raise SettingsError("SECRET_KEY: required when DATABASE_URL is set")
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; turn validation errors into one clear message."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            problems.append(f"{name}: {error['msg']}")
+        raise SettingsError("Invalid configuration: " + "; ".join(problems)) from None
+    if not settings.uses_embedded_database and not settings.secret_key:
+        raise SettingsError("Invalid configuration: SECRET_KEY: required when DATABASE_URL is set")
+    return settings

@@ -1,0 +1,1 @@
+"""What the GraphQL fields do: rights, service calls, mapping to schema types."""

@@ -1,0 +1,65 @@
+"""GraphQL over HTTP and WebSocket: builds the per-request context from the bearer token."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from graphql_api.services.auth import authenticate
+from resolvers.context import Context
+
+if TYPE_CHECKING:
+    from graphql_api.app import AppState
+
+BAD_TOKEN_MESSAGE = "This token is unknown, expired or revoked: log in again or create a new token."
+
+
+def bearer_token(header: str | None) -> str | None:
+    """The token in an ``Authorization: Bearer …`` header, if any."""
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+class GraphQLApp(GraphQL[Context, None]):
+    """strawberry's ASGI view with our context."""
+
+    def __init__(self, state: AppState, **kwargs: Any) -> None:
+        from schema.schema import schema
+
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if state.settings.graphiql else None,
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            **kwargs,
+        )
+        self.state = state
+
+    async def context_for_token(self, token: str | None, request: Any, response: Any) -> Context:
+        """Resolve the caller once; a bad token leaves the context unauthenticated."""
+        if token is None:
+            return Context(state=self.state, caller=None, request=request, response=response)
+        async with self.state.sessionmaker() as session, session.begin():
+            caller = await authenticate(session, token)
+        return Context(
+            state=self.state,
+            caller=caller,
+            auth_problem=None if caller else BAD_TOKEN_MESSAGE,
+            request=request,
+            response=response,
+        )
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        token = bearer_token(request.headers.get("authorization"))
+        if token is None and isinstance(request, WebSocket):
+            # Browsers cannot set headers on WebSockets: the token may come as a query param
+            # or (graphql-transport-ws) in connection_init, handled per operation.
+            token = request.query_params.get("token")
+        return await self.context_for_token(token, request, response)

@@ -1,0 +1,42 @@
+"""Per-request DataLoaders: one batched, workspace-scoped query per relation and request.
+
+Each batch opens its own session, because batches of different loaders run concurrently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from strawberry.dataloader import DataLoader
+
+from resolvers.context import Context
+
+M = TypeVar("M")
+
+
+def by_id_loader(context: Context, model: type[M]) -> DataLoader[int, M | None]:
+    """The request's ``<Model>ByIdLoader``: rows of ``model`` by primary key, in the workspace."""
+    name = f"{model.__name__}ByIdLoader"
+    loader = context.loaders.get(name)
+    if loader is None:
+        workspace_id = context.workspace_id
+
+        async def load(ids: Sequence[int]) -> list[M | None]:
+            table: Any = model
+            async with context.session() as session:
+                rows = await session.scalars(
+                    select(model).where(table.id.in_(ids), table.workspace_id == workspace_id)
+                )
+                found = {row.id: row for row in rows}  # type: ignore[attr-defined]
+            return [found.get(pk) for pk in ids]
+
+        loader = DataLoader(load_fn=load)
+        context.loaders[name] = loader
+    return loader  # type: ignore[no-any-return]
+
+
+async def load_one(context: Context, model: type[M], pk: int) -> M | None:
+    """One row of the caller's workspace, through the request's loader."""
+    return await by_id_loader(context, model).load(pk)

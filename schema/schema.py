@@ -1,0 +1,65 @@
+"""The root schema: one Query/Mutation class per domain, composed by inheritance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+
+from graphql_api import models
+from schema.node import NodeQuery, register_node
+from schema.tenancy import types as tenancy_types
+from schema.tenancy.operations import TenancyMutation, TenancyQuery
+
+SDL_PATH = Path(__file__).with_name("schema.graphql")
+
+register_node("User", models.User, tenancy_types.User.from_model)
+register_node("ApiToken", models.ApiToken, tenancy_types.ApiToken.from_model)
+
+
+@strawberry.type(description="Everything you can read.")
+class Query(NodeQuery, TenancyQuery):
+    pass
+
+
+@strawberry.type(description="Everything you can change.")
+class Mutation(TenancyMutation):
+    pass
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    """Hide server faults; keep client mistakes (validation, auth, GraphQL errors) visible."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+def build_schema() -> strawberry.Schema:
+    """The schema with its limits: depth, aliases, tokens, and masked server faults."""
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[tenancy_types.Workspace],
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=12),
+            lambda: MaxAliasesLimiter(max_alias_count=30),
+            lambda: MaxTokensLimiter(max_token_count=5000),
+            lambda: MaskErrors(should_mask_error=_should_mask),
+        ],
+    )
+
+
+schema = build_schema()
+
+
+def export_sdl() -> str:
+    """The SDL as committed in ``schema/schema.graphql``."""
+    return schema.as_str() + "\n"
+
+
+if __name__ == "__main__":
+    SDL_PATH.write_text(export_sdl())
+    print(f"wrote {SDL_PATH}")
