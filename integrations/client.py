@@ -56,7 +56,11 @@ _DEBTOR_FIELDS = {
 
 def debtor_params(data: DebtorInput) -> dict[str, Any]:
     """API field names for the fields that are set (never ``Identifier``)."""
-    return {api: getattr(data, ours) for ours, api in _DEBTOR_FIELDS.items() if getattr(data, ours) is not None}
+    return {
+        api: getattr(data, ours)
+        for ours, api in _DEBTOR_FIELDS.items()
+        if getattr(data, ours) is not None
+    }
 
 
 def _record(envelope: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -97,16 +101,21 @@ class ProviderClient:
 
     # -- plumbing -------------------------------------------------------------------
 
-    async def _read(self, controller: str, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def _read(
+        self, controller: str, action: str, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
         return await self._transport.call(controller, action, params)
 
-    async def _write(self, controller: str, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    async def _write(
+        self, controller: str, action: str, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
         async with self._dialect.write_guard(self.endpoint):
             return await self._transport.call(controller, action, params)
 
     async def _page(
         self,
         controller: str,
+        *,
         plural: str,
         parse: Callable[[Mapping[str, Any]], T],
         params: Mapping[str, Any],
@@ -144,10 +153,12 @@ class ProviderClient:
         await self.list_products(limit=1)
 
     async def list_products(self, offset: int = 0, limit: int = MAX_PAGE) -> Page[Product]:
-        return await self._page("product", "products", parse_product, {}, offset, limit)
+        return await self._page(
+            "product", plural="products", parse=parse_product, params={}, offset=offset, limit=limit
+        )
 
     def iter_products(self) -> AsyncIterator[Product]:
-        return self._all(lambda offset: self.list_products(offset))
+        return self._all(self.list_products)
 
     async def show_product(self, code: str) -> Product:
         envelope = await self._read("product", "show", {"ProductCode": code})
@@ -161,7 +172,14 @@ class ProviderClient:
         params: dict[str, Any] = {"sort": "Identifier", "order": "ASC"}
         if modified_since is not None:
             params["modified"] = {"from": modified_since}
-        return await self._page("debtor", "debtors", parse_debtor_summary, params, offset, limit)
+        return await self._page(
+            "debtor",
+            plural="debtors",
+            parse=parse_debtor_summary,
+            params=params,
+            offset=offset,
+            limit=limit,
+        )
 
     def iter_debtors(self, modified_since: datetime | None = None) -> AsyncIterator[DebtorSummary]:
         return self._all(lambda offset: self.list_debtors(offset, modified_since=modified_since))
@@ -239,18 +257,39 @@ class ProviderClient:
         if debtor_code is not None:
             # A plain DebtorCode= filter is ignored on HostFact.
             params.update(searchat="DebtorCode", searchfor=debtor_code)
-        return await self._page("invoice", "invoices", parse_invoice, params, offset, limit)
+        return await self._page(
+            "invoice",
+            plural="invoices",
+            parse=parse_invoice,
+            params=params,
+            offset=offset,
+            limit=limit,
+        )
 
     def iter_invoices_modified_since(self, since: datetime) -> AsyncIterator[Invoice]:
         return self._all(lambda offset: self.list_invoices(since, offset))
 
     async def find_invoices_by_reference(self, reference: str) -> list[Invoice]:
         async def fetch(offset: int) -> Page[Invoice]:
-            params = {"searchat": "ReferenceNumber", "searchfor": reference, "sort": "Identifier", "order": "ASC"}
-            return await self._page("invoice", "invoices", parse_invoice, params, offset, MAX_PAGE)
+            params = {
+                "searchat": "ReferenceNumber",
+                "searchfor": reference,
+                "sort": "Identifier",
+                "order": "ASC",
+            }
+            return await self._page(
+                "invoice",
+                plural="invoices",
+                parse=parse_invoice,
+                params=params,
+                offset=offset,
+                limit=MAX_PAGE,
+            )
 
         # searchfor matches substrings: keep only exact matches.
-        return [invoice async for invoice in self._all(fetch) if invoice.reference_number == reference]
+        return [
+            invoice async for invoice in self._all(fetch) if invoice.reference_number == reference
+        ]
 
     async def delete_invoice(self, identifier: int) -> None:
         await self._write("invoice", "delete", {"Identifier": identifier})

@@ -76,4 +76,4 @@ def to_datetime(value: Any) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         parsed = to_date(text)
-        return datetime(parsed.year, parsed.month, parsed.day) if parsed else None
+        return datetime.combine(parsed, datetime.min.time()) if parsed else None

@@ -21,6 +21,8 @@ def make_provider(
         return WeFactClient(http, api_key, wefact_url)
     if kind == "HOSTFACT":
         if not hostfact_url:
-            raise ProviderError("Enter the URL of your HostFact installation, e.g. https://example.com/Pro.")
+            raise ProviderError(
+                "Enter the URL of your HostFact installation, e.g. https://example.com/Pro."
+            )
         return HostFactClient(http, api_key, hostfact_url)
     raise ValueError(f"unknown invoicing provider {kind!r}")

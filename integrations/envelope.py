@@ -44,8 +44,16 @@ _RULES: list[tuple[Callable[[str], bool], Callable[[Sequence[str]], ProviderErro
     ),
     (_contains("has concurrent calls"), WriteLockBusyError),
     (
-        _contains("niet gevonden", "not found", "unknown client", "unknown debtor",
-                  "unknown product", "unknown invoice", "bestaat niet", "does not exist"),
+        _contains(
+            "niet gevonden",
+            "not found",
+            "unknown client",
+            "unknown debtor",
+            "unknown product",
+            "unknown invoice",
+            "bestaat niet",
+            "does not exist",
+        ),
         NotFoundError,
     ),
 ]

@@ -102,7 +102,7 @@ class NotFoundError(ProviderError):
     """The debtor, product or invoice does not exist at the provider."""
 
     def __init__(self, messages: Sequence[str]) -> None:
-        text = "; ".join(messages) or "record not found"
+        text = "; ".join(messages).rstrip(".") or "record not found"
         super().__init__(
             f"The invoicing provider does not know this record: {text}. It may have been "
             "removed or renumbered in WeFact/HostFact.",
@@ -122,7 +122,9 @@ class UnavailableError(ProviderError):
     retryable: bool
     maybe_applied: bool
 
-    def __init__(self, message: str, *, retryable: bool = True, maybe_applied: bool = False) -> None:
+    def __init__(
+        self, message: str, *, retryable: bool = True, maybe_applied: bool = False
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable
         self.maybe_applied = maybe_applied
@@ -137,9 +139,15 @@ class WriteLockBusyError(ProviderError):
         )
 
 
-def unreachable(detail: str, *, retryable: bool = True, maybe_applied: bool = False) -> UnavailableError:
+def unreachable(
+    detail: str, *, retryable: bool = True, maybe_applied: bool = False
+) -> UnavailableError:
     """Build the standard "cannot reach the provider" error around a technical detail."""
-    hint = " The result of the last change is unknown; it will be checked before retrying." if maybe_applied else ""
+    hint = (
+        " The result of the last change is unknown; it will be checked before retrying."
+        if maybe_applied
+        else ""
+    )
     return UnavailableError(
         "The invoicing provider could not be reached or gave an unexpected answer "
         f"({detail}). Check the URL and try again later.{hint}",

@@ -43,6 +43,11 @@ class HostFactClient(ProviderClient):
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         super().__init__(
-            http, api_key, hostfact_endpoint(installation_url), HOSTFACT,
-            pacer=pacer, retry=retry, sleep=sleep,
+            http,
+            api_key,
+            hostfact_endpoint(installation_url),
+            HOSTFACT,
+            pacer=pacer,
+            retry=retry,
+            sleep=sleep,
         )

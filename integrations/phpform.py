@@ -19,7 +19,7 @@ from typing import Any
 _KEY_PART = re.compile(r"\[([^\[\]]*)\]")
 
 
-def format_value(value: Any) -> str:
+def format_value(value: Any) -> str:  # noqa: PLR0911 - one branch per value type
     """Render one scalar the way the PHP side parses it."""
     if isinstance(value, bool):  # before int: bool is an int subclass
         return "yes" if value else "no"

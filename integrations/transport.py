@@ -110,7 +110,12 @@ class Transport:
             await self._sleep(self.retry.delay(attempt))
 
     async def _once(
-        self, controller: str, action: str, body: list[tuple[str, str]], is_write: bool, attempt: int
+        self,
+        controller: str,
+        action: str,
+        body: list[tuple[str, str]],
+        is_write: bool,
+        attempt: int,
     ) -> dict[str, Any]:
         await self.pacer.wait_turn()
         started = time.perf_counter()
@@ -122,9 +127,13 @@ class Transport:
                 # Nothing reached the provider: a write may safely be sent again.
                 raise unreachable(f"could not connect: {type(exc).__name__}") from None
             except httpx.TimeoutException as exc:
-                raise unreachable(f"timed out: {type(exc).__name__}", maybe_applied=is_write) from None
+                raise unreachable(
+                    f"timed out: {type(exc).__name__}", maybe_applied=is_write
+                ) from None
             except httpx.TransportError as exc:
-                raise unreachable(f"connection failed: {type(exc).__name__}", maybe_applied=is_write) from None
+                raise unreachable(
+                    f"connection failed: {type(exc).__name__}", maybe_applied=is_write
+                ) from None
             self.pacer.observe(response.headers)
             return read_envelope(response, is_write=is_write)
         except ProviderError as error:
@@ -133,8 +142,12 @@ class Transport:
         finally:
             call_log.info(
                 "%s %s/%s %s in %d ms (attempt %d)",
-                self.provider, controller, action, outcome,
-                (time.perf_counter() - started) * 1000, attempt,
+                self.provider,
+                controller,
+                action,
+                outcome,
+                (time.perf_counter() - started) * 1000,
+                attempt,
                 extra={
                     "provider": self.provider,
                     "controller": controller,
@@ -144,7 +157,6 @@ class Transport:
                     "attempt": attempt,
                 },
             )
-
 
 
 def _retryable(error: ProviderError, is_write: bool) -> bool:

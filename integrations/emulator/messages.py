@@ -1,0 +1,82 @@
+"""The emulator's error texts, per flavour.
+
+The ones quoted in the contract are exact (clients match on them); the rest are
+plausible stand-ins in each product's language: WeFact answers in Dutch, HostFact here
+in English.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Flavor = Literal["wefact", "hostfact"]
+
+_COMMON = {
+    "no_key": "No api_key provided",
+    "ip": "IP {ip} has no access to API",
+    "disabled": "API access has been disabled",
+    "invalid_controller": "Invalid controller",
+    "invalid_action": "Invalid action",
+    "no_lines": "Invoice {code} does not contain invoice lines",
+    "firewall": "IP {ip} currently in firewall",
+    "write_lock": "API has concurrent calls, but the queue was not able to fix them in 5 seconds.",
+}
+
+_WEFACT = {
+    "bad_key": "De API sleutel kan niet worden gevonden.",
+    "debtor_not_found": "Klant niet gevonden.",
+    "product_not_found": "Product niet gevonden.",
+    "invoice_not_found": "Factuur niet gevonden.",
+    "line_not_found": "Factuurregel {id} niet gevonden.",
+    "name_required": "Vul een bedrijfsnaam of achternaam in.",
+    "code_taken": "Klantnummer {code} is al in gebruik.",
+    "product_code_taken": "Productcode {code} is al in gebruik.",
+    "invalid_email": "Het e-mailadres {value} is ongeldig.",
+    "invalid_country": "Het land {value} is ongeldig.",
+    "required": "Het veld {field} is verplicht.",
+    "invalid_value": "Ongeldige waarde voor {field}: {value}",
+    "invalid_tax": "Btw-code {value} bestaat niet.",
+    "delete_not_concept": "Alleen conceptfacturen kunnen worden verwijderd.",
+    "credit_concept": "Een conceptfactuur kan niet worden gecrediteerd.",
+    "credit_again": "Factuur {code} is al gecrediteerd.",
+    "edit_not_concept": "Factuur {code} is geen concept en kan niet worden gewijzigd.",
+    "no_email": "De klant heeft geen e-mailadres.",
+    "paid_concept": "Een conceptfactuur kan niet als betaald worden gemarkeerd.",
+    "paid_state": "Factuur {code} kan niet als betaald worden gemarkeerd.",
+    "delete_all_lines": "Een factuur moet minimaal een factuurregel bevatten.",
+    "invalid_status": "Ongeldige factuurstatus {value}.",
+}
+
+_HOSTFACT = {
+    "bad_key": "API key is invalid",
+    "debtor_not_found": "Unknown client number",
+    "product_not_found": "Unknown product",
+    "invoice_not_found": "Invoice not found",
+    "line_not_found": "Invoice line {id} not found",
+    "name_required": "Please enter a company name or surname",
+    "code_taken": "Client number {code} is already in use",
+    "product_code_taken": "Product code {code} is already in use",
+    "invalid_email": "Invalid emailaddress {value}",
+    "invalid_country": "Invalid country {value}",
+    "required": "{field} is required",
+    "invalid_value": "Invalid value for {field}: {value}",
+    "invalid_tax": "Tax percentage {value} is not configured",
+    "delete_not_concept": "Only concept invoices can be deleted",
+    "credit_concept": "A concept invoice cannot be credited",
+    "credit_again": "Invoice {code} has already been credited",
+    "edit_not_concept": "Invoice {code} is not a concept and cannot be edited",
+    "no_email": "The debtor has no emailaddress",
+    "paid_concept": "A concept invoice cannot be marked as paid",
+    "paid_state": "Invoice {code} cannot be marked as paid",
+    "delete_all_lines": "An invoice must contain at least one invoice line",
+    "invalid_status": "Invalid invoice status {value}",
+}
+
+_TABLES: dict[Flavor, dict[str, str]] = {
+    "wefact": {**_COMMON, **_WEFACT},
+    "hostfact": {**_COMMON, **_HOSTFACT},
+}
+
+
+def message(flavor: Flavor, key: str, **values: object) -> str:
+    return _TABLES[flavor][key].format(**values)
