@@ -130,7 +130,10 @@ async def _create_workspace_async(
         async with create_sessionmaker(engine)() as session, session.begin():
             workspace, owner = await create_workspace(session, name, email, password)
             issued = await issue_token(
-                session, owner, kind=TokenKind.API, name="created by create-workspace",
+                session,
+                owner,
+                kind=TokenKind.API,
+                name="created by create-workspace",
                 expires_at=None,
             )
             return {"workspace": workspace.name, "email": owner.email, "token": issued.token}

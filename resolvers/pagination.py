@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
-
-import datetime as dt
 
 from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
@@ -19,7 +18,7 @@ N = TypeVar("N")
 
 async def paginate(
     context: Context,
-    stmt: Select[tuple[M]],
+    stmt: Select[Any],
     *,
     keys: Sequence[InstrumentedAttribute[Any]],
     first: int,
@@ -75,5 +74,7 @@ def _typed(key: InstrumentedAttribute[Any], value: Any) -> ColumnElement[Any]:
         elif python_type is int:
             value = int(value)
     except (ValueError, TypeError):
-        raise InvalidInput("That cursor is not valid; use a pageInfo.endCursor.", field="after") from None
+        raise InvalidInput(
+            "That cursor is not valid; use a pageInfo.endCursor.", field="after"
+        ) from None
     return literal(value, type_=key.type)

@@ -31,6 +31,17 @@ async def me(info: Info) -> types.User:
     return types.User.from_model(row)
 
 
+async def users(info: Info) -> list[types.User]:
+    """Everyone in the caller's workspace, by name."""
+    async with info.context.session() as session:
+        rows = await session.scalars(
+            select(models.User)
+            .where(models.User.workspace_id == info.context.workspace_id)
+            .order_by(models.User.name, models.User.id)
+        )
+        return [types.User.from_model(row) for row in rows]
+
+
 async def api_tokens(info: Info) -> list[types.ApiToken]:
     """The caller's API tokens (not their login sessions), newest first."""
     async with info.context.session() as session:
@@ -65,9 +76,7 @@ async def create_api_token(
 ) -> types.NewApiToken | InvalidInputError:
     """A named token for a partner integration."""
     if not input.name.strip():
-        return InvalidInputError(
-            code="INVALID", message="Give the token a name.", field="name"
-        )
+        return InvalidInputError(code="INVALID", message="Give the token a name.", field="name")
     try:
         async with info.context.transaction() as session:
             user = await session.get(models.User, info.context.user_id)

@@ -83,7 +83,9 @@ def decode_cursor(cursor: str) -> list[Any]:
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, binascii.Error):
-        raise InvalidInput("That cursor is not valid; use a pageInfo.endCursor.", field="after") from None
+        raise InvalidInput(
+            "That cursor is not valid; use a pageInfo.endCursor.", field="after"
+        ) from None
     if not isinstance(values, list):
         raise InvalidInput("That cursor is not valid; use a pageInfo.endCursor.", field="after")
     return values

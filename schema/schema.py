@@ -36,7 +36,7 @@ def _should_mask(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(*, max_depth: int = 12) -> strawberry.Schema:
     """The schema with its limits: depth, aliases, tokens, and masked server faults."""
     return strawberry.Schema(
         query=Query,
@@ -44,7 +44,7 @@ def build_schema() -> strawberry.Schema:
         types=[tenancy_types.Workspace],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=12),
+            lambda: QueryDepthLimiter(max_depth=max_depth),
             lambda: MaxAliasesLimiter(max_alias_count=30),
             lambda: MaxTokensLimiter(max_token_count=5000),
             lambda: MaskErrors(should_mask_error=_should_mask),

@@ -162,7 +162,7 @@ async def add_member(
         user = User(
             workspace_id=workspace_id,
             email=email,
-            name=email.split("@")[0],
+            name=email.split("@", maxsplit=1)[0],
             role=role,
             password_hash=hash_password(password),
         )

@@ -6,10 +6,29 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, Time, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from graphql_api.models.base import Base, IdMixin, Money, Quantity, TimestampMixin, WorkspaceMixin, str_enum
+from graphql_api.models.base import (
+    Base,
+    IdMixin,
+    Money,
+    Quantity,
+    TimestampMixin,
+    WorkspaceMixin,
+    str_enum,
+)
 
 
 class BillingMethod(enum.Enum):

@@ -9,7 +9,15 @@ from decimal import Decimal
 from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from graphql_api.models.base import Base, IdMixin, Money, Quantity, TimestampMixin, WorkspaceMixin, str_enum
+from graphql_api.models.base import (
+    Base,
+    IdMixin,
+    Money,
+    Quantity,
+    TimestampMixin,
+    WorkspaceMixin,
+    str_enum,
+)
 from graphql_api.models.wefact import InvoiceMode, Subscription
 
 

@@ -72,8 +72,9 @@ async def login(session: AsyncSession, email: str, password: str) -> IssuedToken
         select(User).where(func.lower(User.email) == email.strip().lower(), User.active)
     )
     if not verify_password(user.password_hash if user else None, password) or user is None:
-        raise InvalidInput("E-mail address or password is wrong.", field="password",
-                           code="INVALID_CREDENTIALS")
+        raise InvalidInput(
+            "E-mail address or password is wrong.", field="password", code="INVALID_CREDENTIALS"
+        )
     return await issue_token(
         session, user, kind=TokenKind.SESSION, name="login", expires_at=utcnow() + SESSION_LIFETIME
     )
@@ -132,8 +133,9 @@ async def create_workspace(
         raise InvalidInput("That is not an e-mail address.", field="ownerEmail")
     taken = await session.scalar(select(User.id).where(func.lower(User.email) == email.lower()))
     if taken is not None:
-        raise InvalidInput("A user with that e-mail address already exists.", field="ownerEmail",
-                           code="CONFLICT")
+        raise InvalidInput(
+            "A user with that e-mail address already exists.", field="ownerEmail", code="CONFLICT"
+        )
     workspace = Workspace(name=name.strip())
     session.add(workspace)
     await session.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import tenancy
-from resolvers.permissions import IsAuthenticated
+from resolvers.permissions import IsAdmin, IsAuthenticated
 from schema.tenancy import types
 
 
@@ -15,6 +15,11 @@ class TenancyQuery:
         resolver=tenancy.me,
         permission_classes=[IsAuthenticated],
         description="The authenticated user.",
+    )
+    users: list[types.User] = strawberry.field(
+        resolver=tenancy.users,
+        permission_classes=[IsAdmin],
+        description="Everyone in your workspace (owners and admins only).",
     )
     api_tokens: list[types.ApiToken] = strawberry.field(
         resolver=tenancy.api_tokens,

@@ -42,10 +42,16 @@ mutation($id: ID!) {
 
 async def test_me_with_token(gql: GraphQLClient) -> None:
     data = await gql.data(ME)
-    assert data["me"] == {"email": "owner@acme.test", "role": "OWNER", "workspace": {"name": "Acme"}}
+    assert data["me"] == {
+        "email": "owner@acme.test",
+        "role": "OWNER",
+        "workspace": {"name": "Acme"},
+    }
 
 
-async def test_login_right_password_gives_working_session(gql: GraphQLClient, owner: Member) -> None:
+async def test_login_right_password_gives_working_session(
+    gql: GraphQLClient, owner: Member
+) -> None:
     data = await gql.data(LOGIN, {"email": "OWNER@acme.test", "password": "pw-123456"}, token="")
     result = data["login"]
     assert result["__typename"] == "Session"
@@ -91,9 +97,11 @@ async def test_api_token_create_use_and_last_used(gql: GraphQLClient, state: App
     assert (await gql.data(ME, token=token))["me"]["email"] == "owner@acme.test"
     async with state.sessionmaker() as session:
         record = await session.scalar(select(ApiToken).where(ApiToken.name == "Partner X"))
-    assert record is not None and record.last_used_at is not None
+    assert record is not None
+    assert record.last_used_at is not None
     # Only the hash is stored.
-    assert record.token_hash != token and token not in record.token_hash
+    assert record.token_hash != token
+    assert token not in record.token_hash
     listed = await gql.data("{ apiTokens { name } }")
     assert {"name": "Partner X"} in listed["apiTokens"]
 
@@ -129,7 +137,8 @@ async def test_revoked_token_stops_working(gql: GraphQLClient) -> None:
     data = await gql.data(CREATE_TOKEN, {"name": "temp"})
     token, token_id = data["createApiToken"]["token"], data["createApiToken"]["apiToken"]["id"]
     revoked = (await gql.data(REVOKE, {"id": token_id}))["revokeApiToken"]
-    assert revoked["__typename"] == "ApiToken" and revoked["revokedAt"]
+    assert revoked["__typename"] == "ApiToken"
+    assert revoked["revokedAt"]
     body = await gql.post(ME, token=token)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
