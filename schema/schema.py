@@ -10,6 +10,8 @@ from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimite
 from strawberry.schema.config import StrawberryConfig
 
 from graphql_api import models
+from schema.domain import types as domain_types
+from schema.domain.operations import DomainMutation, DomainQuery
 from schema.node import NodeQuery, register_node
 from schema.tenancy import types as tenancy_types
 from schema.tenancy.operations import TenancyMutation, TenancyQuery
@@ -18,15 +20,22 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 register_node("User", models.User, tenancy_types.User.from_model)
 register_node("ApiToken", models.ApiToken, tenancy_types.ApiToken.from_model)
+register_node("Customer", models.Customer, domain_types.Customer.from_model)
+register_node("Project", models.Project, domain_types.Project.from_model)
+register_node("Activity", models.Activity, domain_types.Activity.from_model)
+register_node("ExpenseCategory", models.ExpenseCategory, domain_types.ExpenseCategory.from_model)
+register_node("TimeEntry", models.TimeEntry, domain_types.TimeEntry.from_model)
+register_node("Expense", models.Expense, domain_types.Expense.from_model)
+register_node("Trip", models.Trip, domain_types.Trip.from_model)
 
 
 @strawberry.type(description="Everything you can read.")
-class Query(NodeQuery, TenancyQuery):
+class Query(NodeQuery, TenancyQuery, DomainQuery):
     pass
 
 
 @strawberry.type(description="Everything you can change.")
-class Mutation(TenancyMutation):
+class Mutation(TenancyMutation, DomainMutation):
     pass
 
 

@@ -1,0 +1,1 @@
+"""Resolvers of the time-tracking domain: rights, id decoding, services, error mapping."""

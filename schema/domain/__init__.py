@@ -1,0 +1,1 @@
+"""GraphQL contract of the time-tracking domain."""
