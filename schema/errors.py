@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from graphql_api.errors import DomainError
+from graphql_api.errors import Conflict, DomainError, Forbidden, Locked, NotFound
 
 
 @strawberry.interface(description="An expected failure, returned as data in a mutation result.")
@@ -49,7 +49,17 @@ ERROR_TYPES: dict[str, type[Error]] = {
 }
 
 
+_BY_CLASS: tuple[tuple[type[DomainError], type[Error]], ...] = (
+    (NotFound, NotFoundError),
+    (Conflict, ConflictError),
+    (Locked, LockedError),
+    (Forbidden, ForbiddenError),
+)
+
+
 def to_error(exc: DomainError) -> Error:
-    """Map a domain error to its GraphQL type (unknown codes become InvalidInputError)."""
-    error_type = ERROR_TYPES.get(exc.code, InvalidInputError)
+    """Map a domain error to its GraphQL type: by class, else by code, else InvalidInputError."""
+    error_type = next((t for cls, t in _BY_CLASS if isinstance(exc, cls)), None)
+    if error_type is None:
+        error_type = ERROR_TYPES.get(exc.code, InvalidInputError)
     return error_type(code=exc.code, message=exc.message, field=exc.field)

@@ -15,6 +15,7 @@ from schema.domain.operations import DomainMutation, DomainQuery
 from schema.node import NodeQuery, register_node
 from schema.tenancy import types as tenancy_types
 from schema.tenancy.operations import TenancyMutation, TenancyQuery
+from schema.wefact.operations import WefactMutation, WefactQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -30,12 +31,12 @@ register_node("Trip", models.Trip, domain_types.Trip.from_model)
 
 
 @strawberry.type(description="Everything you can read.")
-class Query(NodeQuery, TenancyQuery, DomainQuery):
+class Query(NodeQuery, TenancyQuery, DomainQuery, WefactQuery):
     pass
 
 
 @strawberry.type(description="Everything you can change.")
-class Mutation(TenancyMutation, DomainMutation):
+class Mutation(TenancyMutation, DomainMutation, WefactMutation):
     pass
 
 

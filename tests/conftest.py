@@ -196,3 +196,60 @@ async def other_owner(state: AppState) -> Member:
 async def gql(http: httpx.AsyncClient, owner: Member) -> GraphQLClient:
     """A GraphQL client authenticated as Acme's owner."""
     return GraphQLClient(http, owner.token)
+
+
+# --- WeFact / HostFact emulator over real HTTP -------------------------------------------
+
+EMULATOR_API_KEY = "emulator-key-0123456789abcdef"
+
+ACTIVATE = """
+mutation($input: ActivateWefactInput!) {
+  activateWefact(input: $input) {
+    __typename
+    ... on WefactSettings { subscription active apiKeyHint hostfactUrl egressIps }
+    ... on WefactConnectionError { code message field whitelistAddresses }
+    ... on InvalidInputError { code message field }
+  }
+}
+"""
+
+
+@dataclass
+class Emulator:
+    """A running emulator: its state (inspect and change freely) and client URL."""
+
+    state: Any
+    url: str
+    flavor: str
+
+    @property
+    def subscription(self) -> str:
+        return self.flavor.upper()
+
+
+@pytest.fixture(params=["wefact", "hostfact"])
+async def emulator(request: pytest.FixtureRequest, state: AppState) -> AsyncIterator[Emulator]:
+    """The emulator of each flavour on a free loopback port, with products seeded.
+
+    For WeFact the app's WEFACT_API_URL points at it (HostFact takes the URL per workspace).
+    """
+    from integrations.emulator.server import serve_emulator
+    from integrations.emulator.state import EmulatorState
+
+    emulator_state = EmulatorState(flavor=request.param, api_key=EMULATOR_API_KEY)
+    emulator_state.seed_products()
+    async with serve_emulator(emulator_state) as url:
+        if request.param == "wefact":
+            state.settings.wefact_api_url = url
+        yield Emulator(emulator_state, url, request.param)
+
+
+async def activate(gql: GraphQLClient, emulator: Emulator, **overrides: Any) -> dict[str, Any]:
+    """Run activateWefact against the emulator; returns the result object."""
+    payload: dict[str, Any] = {"subscription": emulator.subscription, "apiKey": EMULATOR_API_KEY}
+    if emulator.flavor == "hostfact":
+        payload["hostfactUrl"] = emulator.url
+    payload.update(overrides)
+    data = await gql.data(ACTIVATE, {"input": payload})
+    result: dict[str, Any] = data["activateWefact"]
+    return result

@@ -1,0 +1,1 @@
+"""The WeFact/HostFact connection of a workspace: activation, settings, product cache."""

@@ -1,0 +1,243 @@
+"""Activate, change and deactivate a workspace's WeFact/HostFact connection.
+
+Network calls never run inside a database transaction: we verify first, then store.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+import integrations
+from graphql_api.errors import Conflict, DomainError, InvalidInput, NotFound
+from graphql_api.models import InvoiceMode, Subscription, WefactSettings
+from graphql_api.security import SecretBox, secret_hint
+from graphql_api.services.auth import utcnow
+from graphql_api.services.wefact.products import require_cached_product, store_products
+from graphql_api.services.wefact.urls import check_hostfact_url
+from graphql_api.settings import Settings
+from integrations import InvoicingProvider
+
+logger = logging.getLogger(__name__)
+
+GROUP_BY_VALUES = ("ENTRY", "ACTIVITY", "PROJECT", "USER", "DATE")
+
+
+@dataclass(frozen=True)
+class ProviderServices:
+    """What talking to a provider needs: configuration, the key box, one HTTP client."""
+
+    settings: Settings
+    secret_box: SecretBox
+    http: httpx.AsyncClient
+
+
+def build_provider(
+    services: ProviderServices, subscription: Subscription, api_key: str, hostfact_url: str | None
+) -> InvoicingProvider:
+    """The client for one connection (the URL differences live in ``integrations``)."""
+    return integrations.make_provider(
+        subscription.value,  # type: ignore[arg-type]
+        services.http,
+        api_key,
+        hostfact_url=hostfact_url,
+        wefact_url=services.settings.wefact_api_url,
+    )
+
+
+def provider_error(exc: integrations.ProviderError, services: ProviderServices) -> DomainError:
+    """A provider failure as an error that tells the admin what to do."""
+    if isinstance(exc, integrations.IpNotWhitelistedError):
+        addresses = ", ".join(services.settings.wefact_egress_ips) or "this server's address"
+        seen = f" (WeFact saw {exc.ip})" if exc.ip else ""
+        return DomainError(
+            f"WeFact refused our server's IP address{seen}. In WeFact go to Settings → API and "
+            f"add these addresses to the whitelist: {addresses}.",
+            code="IP_NOT_WHITELISTED",
+        )
+    if isinstance(exc, integrations.ApiDisabledError):
+        return DomainError(
+            "The API is switched off in HostFact. Turn it on under Settings → API.",
+            field="apiKey", code="API_DISABLED",
+        )
+    if isinstance(exc, integrations.AuthenticationError):
+        return DomainError(
+            "WeFact does not accept this API key. Copy it again from WeFact → Settings → API.",
+            field="apiKey", code="WRONG_API_KEY",
+        )
+    if isinstance(exc, integrations.FirewalledError):
+        return DomainError(str(exc), code="FIREWALLED")
+    if isinstance(exc, integrations.RateLimitedError):
+        return DomainError(str(exc), code="RATE_LIMITED")
+    if isinstance(exc, integrations.UnavailableError):
+        if not_an_api(exc):
+            return DomainError(
+                "That address answers, but not as a HostFact API. Enter the URL of your "
+                "HostFact installation without /apiv2/api.php, e.g. https://example.com/Pro.",
+                field="hostfactUrl", code="NOT_A_HOSTFACT_API",
+            )
+        return DomainError(
+            "WeFact/HostFact cannot be reached right now. Check the URL, or try again later.",
+            code="UNREACHABLE",
+        )
+    if isinstance(exc, integrations.ValidationError | integrations.NotFoundError):
+        return DomainError(str(exc), code="PROVIDER_REFUSED")
+    return DomainError(str(exc), code="PROVIDER_ERROR")
+
+
+def not_an_api(exc: integrations.UnavailableError) -> bool:
+    """The server answered, but not with the provider's API envelope (wrong URL)."""
+    return not exc.retryable or "not JSON" in str(exc) or "not an API response" in str(exc)
+
+
+async def load_settings_row(session: AsyncSession, workspace_id: int) -> WefactSettings | None:
+    """The workspace's connection, active or not."""
+    return await session.scalar(
+        select(WefactSettings).where(WefactSettings.workspace_id == workspace_id)
+    )
+
+
+async def activate(
+    services: ProviderServices,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    workspace_id: int,
+    *,
+    subscription: Subscription,
+    api_key: str,
+    hostfact_url: str | None,
+) -> WefactSettings:
+    """Verify key, IP and URL with one live call, then store the key encrypted and cache
+    the products. Nothing is stored when verification fails."""
+    api_key = api_key.strip()
+    if not api_key:
+        raise InvalidInput("Paste the API key from WeFact → Settings → API.", field="apiKey")
+    url: str | None = None
+    if subscription is Subscription.HOSTFACT:
+        url = await check_hostfact_url(
+            hostfact_url, allow_private=services.settings.allow_private_integration_urls
+        )
+    provider = build_provider(services, subscription, api_key, url)
+    try:
+        await provider.verify()
+        products = [product async for product in provider.iter_products()]
+    except integrations.ProviderError as exc:
+        logger.info("activation refused", extra={"workspace_id": workspace_id,
+                                                  "reason": type(exc).__name__})
+        raise provider_error(exc, services) from None
+    now = utcnow()
+    async with sessionmaker() as session, session.begin():
+        row = await load_settings_row(session, workspace_id)
+        if row is None:
+            row = WefactSettings(workspace_id=workspace_id)
+            session.add(row)
+        row.subscription = subscription
+        row.hostfact_url = url
+        row.api_key_encrypted = services.secret_box.encrypt(api_key)
+        row.api_key_hint = secret_hint(api_key)
+        row.active = True
+        row.deactivated_at = None
+        row.last_verified_at = now
+        row.products_synced_at = now
+        await session.flush()
+        await store_products(session, workspace_id, products)
+        # A default product that vanished in WeFact is unset rather than left dangling.
+        for attr in ("default_product_code", "trip_product_code"):
+            code = getattr(row, attr)
+            if code and code not in {p.code for p in products}:
+                setattr(row, attr, None)
+    return row
+
+
+async def active_provider(
+    services: ProviderServices, session: AsyncSession, workspace_id: int
+) -> tuple[WefactSettings, InvoicingProvider]:
+    """The workspace's active connection and its client, or a clear error."""
+    row = await load_settings_row(session, workspace_id)
+    if row is None or not row.active:
+        raise Conflict(
+            "WeFact is not activated for this workspace. An admin can activate it under "
+            "Settings → WeFact.",
+            code="NOT_ACTIVATED",
+        )
+    api_key = services.secret_box.decrypt(row.api_key_encrypted)
+    return row, build_provider(services, row.subscription, api_key, row.hostfact_url)
+
+
+async def sync_products(
+    services: ProviderServices, sessionmaker: async_sessionmaker[AsyncSession], workspace_id: int
+) -> int:
+    """Refresh the product cache from the provider; returns how many products it holds."""
+    async with sessionmaker() as session:
+        _, provider = await active_provider(services, session, workspace_id)
+    try:
+        products = [product async for product in provider.iter_products()]
+    except integrations.ProviderError as exc:
+        raise provider_error(exc, services) from None
+    async with sessionmaker() as session, session.begin():
+        count = await store_products(session, workspace_id, products)
+        row = await load_settings_row(session, workspace_id)
+        assert row is not None
+        row.products_synced_at = utcnow()
+    return count
+
+
+@dataclass
+class SettingsChange:
+    """Fields of ``updateWefactSettings``; ``UNSET`` (None here) leaves a value alone."""
+
+    default_product_code: str | None = None
+    clear_default_product: bool = False
+    trip_product_code: str | None = None
+    clear_trip_product: bool = False
+    invoice_mode: InvoiceMode | None = None
+    payment_term_days: int | None = None
+    group_by: str | None = None
+    auto_import_customers: bool | None = None
+
+
+async def update(session: AsyncSession, workspace_id: int, change: SettingsChange) -> WefactSettings:
+    """Apply a settings change; product codes must be cached products."""
+    row = await load_settings_row(session, workspace_id)
+    if row is None:
+        raise NotFound("WeFact is not activated for this workspace yet.", code="NOT_ACTIVATED")
+    if change.clear_default_product:
+        row.default_product_code = None
+    elif change.default_product_code is not None:
+        row.default_product_code = await require_cached_product(
+            session, workspace_id, change.default_product_code, field="defaultProductCode"
+        )
+    if change.clear_trip_product:
+        row.trip_product_code = None
+    elif change.trip_product_code is not None:
+        row.trip_product_code = await require_cached_product(
+            session, workspace_id, change.trip_product_code, field="tripProductCode"
+        )
+    if change.invoice_mode is not None:
+        row.invoice_mode = change.invoice_mode
+    if change.payment_term_days is not None:
+        if not 0 <= change.payment_term_days <= 365:
+            raise InvalidInput("The payment term is 0 to 365 days.", field="paymentTermDays")
+        row.payment_term_days = change.payment_term_days
+    if change.group_by is not None:
+        if change.group_by not in GROUP_BY_VALUES:
+            raise InvalidInput("Unknown grouping.", field="groupBy")
+        row.group_by = change.group_by
+    if change.auto_import_customers is not None:
+        row.auto_import_customers = change.auto_import_customers
+    await session.flush()
+    return row
+
+
+async def deactivate(session: AsyncSession, workspace_id: int) -> WefactSettings:
+    """Stop using the connection; the row, its invoices and history are kept."""
+    row = await load_settings_row(session, workspace_id)
+    if row is None:
+        raise NotFound("WeFact is not activated for this workspace.", code="NOT_ACTIVATED")
+    row.active = False
+    row.deactivated_at = utcnow()
+    await session.flush()
+    return row

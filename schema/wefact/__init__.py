@@ -1,0 +1,1 @@
+"""The WeFact/HostFact connection: settings, products."""
