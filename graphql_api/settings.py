@@ -50,6 +50,20 @@ class Settings(BaseSettings):
         ge=0,
         description="How long a mutation that starts a run waits for it before answering.",
     )
+    run_worker_in_process: bool | None = Field(
+        default=None,
+        description="Run one job worker inside `serve`. Unset: on the embedded default and --demo.",
+    )
+    run_stalled_seconds: float = Field(
+        default=60.0,
+        ge=15,
+        description="A worker silent this long is presumed dead; its runs are resumed or failed.",
+    )
+    run_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        description="How often a run is started before a crash-interrupted run is given up.",
+    )
 
     @field_validator("wefact_egress_ips", "previous_secret_keys", mode="before")
     @classmethod

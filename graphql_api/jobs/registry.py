@@ -1,0 +1,137 @@
+"""Which handler runs which kind of run: ``@run_task(RunKind.X)`` and its lock options.
+
+Defining a handler (in the module of the feature, e.g. ``graphql_api/services/imports.py``)::
+
+    from graphql_api.jobs import LockScope, RunContext, run_task
+    from graphql_api.models import RunKind, RunStatus
+
+    @run_task(RunKind.CUSTOMER_IMPORT, lock=LockScope.KIND_PER_WORKSPACE)
+    async def import_customers(ctx: RunContext) -> RunStatus:
+        ...
+        return RunStatus.SUCCEEDED
+
+then add that module's dotted path to ``HANDLER_MODULES`` below, so every process (API and
+workers) registers the handler before it starts or runs a run of that kind.
+
+Exactly one handler per kind. Tests swap a handler for the duration of a test with
+``override_handler`` (see ``tests/jobs``).
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from graphql_api.models.runs import RunKind, RunStatus
+
+if TYPE_CHECKING:
+    from graphql_api.jobs.context import RunContext
+
+Handler = Callable[["RunContext"], Coroutine[Any, Any, RunStatus]]
+"""``async def handler(ctx: RunContext) -> RunStatus`` (SUCCEEDED, PARTIAL or FAILED)."""
+
+HANDLER_MODULES: tuple[str, ...] = (
+    # Modules that define ``@run_task`` handlers, imported by every process that starts or
+    # runs runs. Add yours here, e.g. "graphql_api.services.customer_import".
+)
+
+RUN_QUEUE = "runs"
+"""The procrastinate queue of run jobs (workers listen to all queues by default)."""
+
+
+class LockScope(enum.Enum):
+    """Which runs of one workspace never run at the same time (procrastinate's job ``lock``).
+
+    Jobs sharing a lock run one after the other, in the order they were queued.
+    """
+
+    NONE = "NONE"
+    """Runs of this kind may run concurrently, even in one workspace."""
+
+    KIND_PER_WORKSPACE = "KIND_PER_WORKSPACE"
+    """One run of this kind at a time per workspace (other kinds are not held up)."""
+
+    WORKSPACE = "WORKSPACE"
+    """One run at a time per workspace among all kinds declared with this scope."""
+
+
+@dataclass(frozen=True)
+class RunTaskSpec:
+    """A registered handler and how its jobs are queued."""
+
+    kind: RunKind
+    handler: Handler
+    lock: LockScope = LockScope.KIND_PER_WORKSPACE
+    priority: int = 0
+
+
+_SPECS: dict[RunKind, RunTaskSpec] = {}
+
+
+def run_task(
+    kind: RunKind, *, lock: LockScope = LockScope.KIND_PER_WORKSPACE, priority: int = 0
+) -> Callable[[Handler], Handler]:
+    """Register ``handler`` as the code that performs runs of ``kind``.
+
+    ``lock`` serialises runs per workspace (see ``LockScope``); ``priority``: higher first.
+    """
+
+    def register(handler: Handler) -> Handler:
+        existing = _SPECS.get(kind)
+        if existing is not None and existing.handler is not handler:
+            raise RuntimeError(f"a handler for {kind.name} runs is already registered")
+        _SPECS[kind] = RunTaskSpec(kind=kind, handler=handler, lock=lock, priority=priority)
+        return handler
+
+    return register
+
+
+def load_handler_modules() -> None:
+    """Import ``HANDLER_MODULES`` (cheap once imported), so their ``@run_task``s have run."""
+    for module in HANDLER_MODULES:
+        importlib.import_module(module)
+
+
+def get_spec(kind: RunKind) -> RunTaskSpec | None:
+    """The handler registered for ``kind``, or None when this build has none."""
+    load_handler_modules()
+    return _SPECS.get(kind)
+
+
+@contextmanager
+def override_handler(
+    kind: RunKind,
+    handler: Handler,
+    *,
+    lock: LockScope = LockScope.KIND_PER_WORKSPACE,
+) -> Iterator[RunTaskSpec]:
+    """Tests only: run ``handler`` for ``kind`` inside the block, then restore the real one."""
+    load_handler_modules()
+    previous = _SPECS.get(kind)
+    spec = RunTaskSpec(kind=kind, handler=handler, lock=lock)
+    _SPECS[kind] = spec
+    try:
+        yield spec
+    finally:
+        if previous is None:
+            _SPECS.pop(kind, None)
+        else:
+            _SPECS[kind] = previous
+
+
+def task_name(kind: RunKind) -> str:
+    """The procrastinate task name of runs of ``kind`` (one task per kind)."""
+    return f"run:{kind.value}"
+
+
+def lock_key(kind: RunKind, lock: LockScope, workspace_id: int) -> str | None:
+    """The procrastinate ``lock`` of a run's job."""
+    if lock is LockScope.KIND_PER_WORKSPACE:
+        return f"run:{kind.value}:workspace:{workspace_id}"
+    if lock is LockScope.WORKSPACE:
+        return f"run:workspace:{workspace_id}"
+    return None

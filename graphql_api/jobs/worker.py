@@ -1,0 +1,316 @@
+"""Workers: the procrastinate app of an ``AppState``, the generic run wrapper, in-process use.
+
+``JobRunner(state)`` builds one procrastinate ``App`` (psycopg 3 pool on the same database)
+with one task per ``RunKind`` (named ``run:<KIND>``, all running ``execute_run``) and the
+periodic jobs of ``periodic.py``. Only processes that run workers need it: starting a run
+queues its job through SQLAlchemy (see ``runs.start_run``).
+
+- ``graphql-api worker --concurrency N``: ``run_standalone_worker`` (serve.py).
+- ``graphql-api serve`` (embedded default, ``--demo`` or ``RUN_WORKER_IN_PROCESS=true``):
+  ``in_process_worker(state)`` runs one worker beside uvicorn for the app's lifetime.
+- Tests: ``async with open_jobs(state) as runner: await runner.run_worker(wait=False)``
+  runs every queued job, then returns.
+
+``execute_run`` is the wrapper around every handler: it marks the run RUNNING (a new
+attempt), heartbeats while the handler works, records the status the handler returns, turns
+an exception into FAILED with a safe message in ``problems``, and on cancellation (worker
+shutdown) puts the run back to QUEUED so the reaper re-queues it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import procrastinate
+from procrastinate.job_context import JobContext
+
+from graphql_api.db import plain_url, transaction
+from graphql_api.errors import DomainError
+from graphql_api.jobs import runs as run_service
+from graphql_api.jobs.context import RunContext
+from graphql_api.jobs.periodic import PERIODIC_JOBS, PERIODIC_QUEUE, PeriodicJob
+from graphql_api.jobs.reaper import ReapReport, reap_runs
+from graphql_api.jobs.registry import (
+    RUN_QUEUE,
+    RunTaskSpec,
+    get_spec,
+    load_handler_modules,
+    task_name,
+)
+from graphql_api.jobs.runs import FINAL_RUN_STATUSES, Problem, RunSuperseded
+from graphql_api.models.runs import RunKind, RunStatus
+
+if TYPE_CHECKING:
+    from graphql_api.app import AppState
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 10.0
+"""How often a running attempt refreshes ``runs.heartbeat_at``."""
+
+SHUTDOWN_GRACE_SECONDS = 10.0
+"""On shutdown, running handlers get this long before they are cancelled (and re-queued)."""
+
+EXTRAS_KEY = "jobs"
+
+
+def safe_error_message(exc: BaseException) -> str:
+    """What users see when a handler raised: our own messages only, never raw exception text."""
+    if isinstance(exc, DomainError):
+        return exc.message
+    try:
+        from integrations.errors import ProviderError
+    except ImportError:  # pragma: no cover - integrations ship with the app
+        ProviderError = ()  # type: ignore[assignment,misc]  # noqa: N806
+    if isinstance(exc, ProviderError):
+        # Provider errors are written for the administrator and carry no secrets.
+        return str(exc)
+    return (
+        f"The run stopped on an unexpected error ({type(exc).__name__}). What it did before "
+        "is kept; try again, and contact support if it keeps happening."
+    )
+
+
+def libpq_url(url: str) -> str:
+    """Our database URL in libpq form for psycopg (unix-socket ``?host=/dir`` included)."""
+    parts = urlsplit(plain_url(url))
+    # asyncpg spells libpq's ``sslmode`` as ``ssl`` (same values).
+    query = [("sslmode" if key == "ssl" else key, value) for key, value in parse_qsl(parts.query)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+async def _beat(ctx: RunContext, handler: asyncio.Task[RunStatus], interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await ctx.heartbeat()
+        except RunSuperseded:
+            ctx._superseded = True
+            handler.cancel()
+            return
+        except Exception:
+            # A database blip must not kill the run; the next beat tries again.
+            logger.warning("heartbeat of run %s failed", ctx.run_id, exc_info=True)
+
+
+async def execute_run(
+    state: AppState,
+    run_id: int,
+    job_id: int | None,
+    *,
+    heartbeat_seconds: float = HEARTBEAT_SECONDS,
+) -> str:
+    """Perform one attempt of a run with its registered handler; returns what happened."""
+    async with transaction(state.sessionmaker) as session:
+        run = await run_service.mark_running(session, run_id, job_id)
+    if run is None:
+        logger.info("run %s is finished or gone; job %s has nothing to do", run_id, job_id)
+        return "skipped"
+    ctx = RunContext.for_run(state, run, job_id)
+    spec = get_spec(run.kind)
+    outcome: tuple[RunStatus, list[Problem]] | None
+    if spec is None:
+        message = f"This server cannot perform {run.kind.name} runs (no handler is installed)."
+        outcome = RunStatus.FAILED, [Problem(message)]
+    else:
+        outcome = await _perform(ctx, spec, heartbeat_seconds)
+    if outcome is None:
+        logger.warning("run %s attempt %s superseded; stopped", run_id, ctx.attempt)
+        return "superseded"
+    status, problems = outcome
+    try:
+        async with transaction(state.sessionmaker) as session:
+            await run_service.finish(session, run_id, ctx.attempt, status, problems)
+    except RunSuperseded:
+        logger.warning("run %s attempt %s superseded; result not recorded", run_id, ctx.attempt)
+        return "superseded"
+    return status.name.lower()
+
+
+async def _perform(
+    ctx: RunContext, spec: RunTaskSpec, heartbeat_seconds: float
+) -> tuple[RunStatus, list[Problem]] | None:
+    """Run the handler: its outcome, or None when another attempt took the run over."""
+    handler = asyncio.create_task(spec.handler(ctx), name=f"run {ctx.run_id} #{ctx.attempt}")
+    beat = asyncio.create_task(_beat(ctx, handler, heartbeat_seconds))
+    try:
+        try:
+            status = await handler
+        finally:
+            beat.cancel()
+            await asyncio.gather(beat, return_exceptions=True)
+    except asyncio.CancelledError as exc:
+        if ctx._superseded:
+            return None
+        current = asyncio.current_task()
+        if current is not None and current.cancelling():
+            # Worker shutdown (or abort): hand the run back; the reaper gives it a new job.
+            handler.cancel()
+            try:
+                async with ctx.transaction() as session:
+                    await run_service.requeue(session, ctx.run_id, ctx.attempt)
+            except Exception:
+                logger.exception("could not re-queue run %s; the reaper will", ctx.run_id)
+            raise
+        # The handler cancelled itself: a failure like any other exception.
+        return RunStatus.FAILED, [Problem(safe_error_message(exc))]
+    except RunSuperseded:
+        return None
+    except Exception as exc:
+        logger.exception("run %s (%s) failed", ctx.run_id, ctx.kind.name)
+        return RunStatus.FAILED, [Problem(safe_error_message(exc))]
+    if status not in FINAL_RUN_STATUSES:
+        logger.error("handler of %s returned %r; recording FAILED", ctx.kind.name, status)
+        message = "The run ended without a valid result; what it did before is kept."
+        return RunStatus.FAILED, [Problem(message)]
+    return status, []
+
+
+class JobRunner:
+    """One procrastinate app for one ``AppState``: tasks, periodic jobs, worker, reaper."""
+
+    def __init__(self, state: AppState, *, concurrency: int = 1) -> None:
+        load_handler_modules()
+        self.state = state
+        self.concurrency = concurrency
+        url = state.engine.url.render_as_string(hide_password=False)
+        connector = procrastinate.PsycopgConnector(
+            conninfo=libpq_url(url),
+            # Jobs + the worker's listener, fetcher, heartbeat, abort poller and deferrer.
+            min_size=1,
+            max_size=concurrency + 5,
+            kwargs={"application_name": "graphql-api-jobs"},
+        )
+        self.app = procrastinate.App(connector=connector)
+        for kind in RunKind:
+            self._register_run_task(kind)
+        for periodic in PERIODIC_JOBS:
+            self._register_periodic(periodic)
+
+    def _register_run_task(self, kind: RunKind) -> None:
+        state = self.state
+
+        async def perform_run(context: JobContext, run_id: int) -> str:
+            return await execute_run(state, run_id, context.job.id)
+
+        self.app.task(name=task_name(kind), queue=RUN_QUEUE, pass_context=True)(perform_run)
+
+    def _register_periodic(self, periodic: PeriodicJob) -> None:
+        async def perform_periodic(timestamp: int) -> None:
+            await periodic.run(self, timestamp)
+
+        task = self.app.task(
+            name=periodic.name, queue=PERIODIC_QUEUE, lock=periodic.name, pass_context=False
+        )(perform_periodic)
+        self.app.periodic(cron=periodic.cron, periodic_id=periodic.name)(task)
+
+    async def open(self) -> None:
+        """Open the connection pool."""
+        await self.app.open_async()
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self.app.close_async()
+
+    async def reap(
+        self, *, stalled_seconds: float | None = None, max_attempts: int | None = None
+    ) -> ReapReport:
+        """One reaper pass (settings' staleness and attempts unless given)."""
+        settings = self.state.settings
+        return await reap_runs(
+            self.state.sessionmaker,
+            self.app.job_manager,
+            stalled_seconds=(
+                settings.run_stalled_seconds if stalled_seconds is None else stalled_seconds
+            ),
+            max_attempts=settings.run_max_attempts if max_attempts is None else max_attempts,
+        )
+
+    async def run_worker(
+        self,
+        *,
+        wait: bool = True,
+        install_signal_handlers: bool = False,
+        name: str | None = None,
+        shutdown_graceful_timeout: float = SHUTDOWN_GRACE_SECONDS,
+    ) -> None:
+        """Run a worker (``wait=False``: until no job is left). The app must be open."""
+        await self.app.run_worker_async(
+            concurrency=self.concurrency,
+            wait=wait,
+            install_signal_handlers=install_signal_handlers,
+            name=name or "worker",
+            # Run rows keep the history; finished jobs would only pile up.
+            delete_jobs="successful",
+            shutdown_graceful_timeout=shutdown_graceful_timeout,
+            stalled_worker_timeout=self.state.settings.run_stalled_seconds,
+        )
+
+    async def run_forever(self, *, install_signal_handlers: bool, name: str | None = None) -> None:
+        """A production worker: recover orphaned runs once, then work until stopped."""
+        try:
+            await self.reap()
+        except Exception:
+            logger.exception("start-up reaper pass failed; the periodic one will retry")
+        await self.run_worker(wait=True, install_signal_handlers=install_signal_handlers, name=name)
+
+
+@contextlib.asynccontextmanager
+async def open_jobs(state: AppState, *, concurrency: int = 1) -> AsyncIterator[JobRunner]:
+    """The state's job runner, open for the block (kept in ``state.extras["jobs"]``)."""
+    runner = JobRunner(state, concurrency=concurrency)
+    await runner.open()
+    state.extras[EXTRAS_KEY] = runner
+    try:
+        yield runner
+    finally:
+        state.extras.pop(EXTRAS_KEY, None)
+        await runner.close()
+
+
+@contextlib.asynccontextmanager
+async def in_process_worker(state: AppState) -> AsyncIterator[JobRunner]:
+    """One worker in this process's event loop for the block (``serve``'s lifespan).
+
+    A worker that stops on its own (database gone, a side task failing) is restarted after
+    a pause, so the API never silently loses its only worker.
+    """
+    async with open_jobs(state) as runner:
+        stopping = asyncio.Event()
+
+        async def supervise() -> None:
+            while not stopping.is_set():
+                try:
+                    await runner.run_forever(install_signal_handlers=False, name="in-process")
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    logger.exception("in-process worker crashed")
+                if not stopping.is_set():
+                    logger.warning("in-process worker stopped; restarting in 5 s")
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(stopping.wait(), timeout=5)
+
+        task = asyncio.create_task(supervise(), name="in-process job worker")
+        try:
+            yield runner
+        finally:
+            stopping.set()
+            task.cancel()
+            # Cancelling the worker lets running jobs finish (up to the grace period).
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def run_standalone_worker(state: AppState, *, concurrency: int) -> None:
+    """``graphql-api worker``: work until SIGINT/SIGTERM, then drain and close."""
+    try:
+        async with open_jobs(state, concurrency=concurrency) as runner:
+            await runner.run_forever(install_signal_handlers=True)
+    finally:
+        await state.close()
