@@ -58,17 +58,21 @@ class RatePacer:
         """Record the budget reported by an answer (missing headers: nothing to do)."""
         now = self._clock()
         wait_until = 0.0
+        reported = False
         for window in ("Minute", "Hour"):
             remaining = _number(headers.get(_HEADER.format(kind="Remaining", window=window)))
             reset = _number(headers.get(_HEADER.format(kind="Reset", window=window)))
-            if remaining is None or reset is None or remaining > self.low_water:
+            if remaining is None or reset is None:
                 continue
-            # Documented as Unix seconds; small values are read as "seconds from now".
-            reset_at = reset if reset > 1_000_000_000 else now + reset
-            wait_until = max(wait_until, reset_at)
+            reported = True
+            if remaining <= self.low_water:
+                # Documented as Unix seconds; small values are read as "seconds from now".
+                reset_at = reset if reset > 1_000_000_000 else now + reset
+                wait_until = max(wait_until, reset_at)
         if wait_until > now:
             self._not_before = max(self._not_before, wait_until)
-        elif self._not_before <= now:
+        elif reported:
+            # A fresh answer with budget to spare: the window has reset.
             self._not_before = 0.0
 
 
