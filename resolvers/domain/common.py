@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -17,6 +17,11 @@ from schema.errors import Error, to_error
 from schema.relay import decode_id
 
 T = TypeVar("T")
+
+FIRST = Annotated[int, strawberry.argument(description="Page size, 1–100.")]
+AFTER = Annotated[
+    str | None, strawberry.argument(description="Cursor to continue after (`endCursor`).")
+]
 
 
 def provided(input: object, *, exclude: Iterable[str] = ("id",)) -> dict[str, Any]:

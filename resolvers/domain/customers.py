@@ -10,15 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from graphql_api import models
 from graphql_api.services.domain import customers as service
 from resolvers.context import Info
-from resolvers.domain.common import mutate, provided, query
+from resolvers.domain.common import AFTER, FIRST, mutate, provided, query
 from resolvers.pagination import paginate
 from schema.domain import inputs, results, types
 from schema.relay import Connection, decode_id
-
-FIRST = Annotated[int, strawberry.argument(description="Page size, 1–100.")]
-AFTER = Annotated[
-    str | None, strawberry.argument(description="Cursor to continue after (`endCursor`).")
-]
 
 
 async def customers(

@@ -165,7 +165,13 @@ class ProjectActivity:
 @strawberry.type(description="Work for one customer, billed by one billing method.")
 class Project(Node):
     name: str = strawberry.field(description="Name.")
-    code: str | None = strawberry.field(description="Short code or reference.")
+    code: str | None = strawberry.field(
+        description=(
+            "Short code or reference. In a mutation result next to `... on Error { code }`, "
+            "select it under an alias (e.g. `projectCode: code`): GraphQL forbids one name "
+            "with two types."
+        )
+    )
     billing_method: BillingMethod = strawberry.field(  # type: ignore[valid-type]
         description="How the project is billed; decides the rate snapshot of its hours."
     )

@@ -40,8 +40,8 @@ mutation($input: CreateProjectInput!) {{
   createProject(input: $input) {{
     __typename
     ... on Project {{
-      id name code billingMethod hourlyRate fixedPrice subscriptionAmount subscriptionInterval
-      subscriptionStartDate restrictActivities archived customer {{ name }}
+      id name projectCode: code billingMethod hourlyRate fixedPrice subscriptionAmount
+      subscriptionInterval subscriptionStartDate restrictActivities archived customer {{ name }}
       activities {{ hourlyRate billable activity {{ name }} }}
     }}
     {ERROR_FIELDS}

@@ -192,12 +192,7 @@ async def create_time_entries(
     session: AsyncSession, caller: Caller, entries: Sequence[Mapping[str, Any]]
 ) -> list[TimeEntry]:
     """Up to 100 entries, all or none; an error names the entry, e.g. ``entries[3].hours``."""
-    if not entries:
-        raise InvalidInput("Send at least one entry.", field="input")
-    if len(entries) > MAX_BULK_ENTRIES:
-        raise InvalidInput(
-            f"Send at most {MAX_BULK_ENTRIES} entries at once; split the import.", field="input"
-        )
+    check_bulk_size(len(entries))
     created = []
     for index, values in enumerate(entries):
         try:
@@ -205,6 +200,16 @@ async def create_time_entries(
         except DomainError as exc:
             raise indexed(exc, "entries", index) from None
     return created
+
+
+def check_bulk_size(count: int) -> None:
+    """1–100 entries per bulk call: a bigger import is split by the client."""
+    if count == 0:
+        raise InvalidInput("Send at least one entry.", field="input")
+    if count > MAX_BULK_ENTRIES:
+        raise InvalidInput(
+            f"Send at most {MAX_BULK_ENTRIES} entries at once; split the import.", field="input"
+        )
 
 
 def indexed(exc: DomainError, name: str, index: int) -> DomainError:
