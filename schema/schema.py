@@ -13,6 +13,8 @@ from graphql_api import models
 from schema.domain import types as domain_types
 from schema.domain.operations import DomainMutation, DomainQuery
 from schema.node import NodeQuery, register_node
+from schema.runs import types as runs_types
+from schema.runs.operations import RunsQuery, RunsSubscription
 from schema.tenancy import types as tenancy_types
 from schema.tenancy.operations import TenancyMutation, TenancyQuery
 from schema.wefact.operations import WefactMutation, WefactQuery
@@ -28,15 +30,21 @@ register_node("ExpenseCategory", models.ExpenseCategory, domain_types.ExpenseCat
 register_node("TimeEntry", models.TimeEntry, domain_types.TimeEntry.from_model)
 register_node("Expense", models.Expense, domain_types.Expense.from_model)
 register_node("Trip", models.Trip, domain_types.Trip.from_model)
+register_node("Run", models.Run, runs_types.Run.from_model)
 
 
 @strawberry.type(description="Everything you can read.")
-class Query(NodeQuery, TenancyQuery, DomainQuery, WefactQuery):
+class Query(NodeQuery, TenancyQuery, DomainQuery, WefactQuery, RunsQuery):
     pass
 
 
 @strawberry.type(description="Everything you can change.")
 class Mutation(TenancyMutation, DomainMutation, WefactMutation):
+    pass
+
+
+@strawberry.type(description="Everything you can follow live (graphql-transport-ws).")
+class Subscription(RunsSubscription):
     pass
 
 
@@ -51,6 +59,7 @@ def build_schema(*, max_depth: int = 12) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[tenancy_types.Workspace],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[

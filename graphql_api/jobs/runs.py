@@ -131,7 +131,7 @@ async def start_run(
             await session.flush()
     except IntegrityError as exc:
         if "uq_runs_one_active_import" in str(exc.orig):
-            raise Conflict(IMPORT_CONFLICT_MESSAGE, code="RUN_ACTIVE") from None
+            raise Conflict(IMPORT_CONFLICT_MESSAGE) from None
         raise
     await defer_run_job(session, run)
     await session.refresh(run)
