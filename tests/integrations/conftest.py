@@ -181,7 +181,7 @@ async def env(request: pytest.FixtureRequest) -> AsyncIterator[ProviderEnv]:
                 yield ProviderEnv(mode, flavor, make_client(flavor, http, url), None, http, url)
         assert player.position == len(player.interactions), "fewer calls than recorded"
         return
-    state = EmulatorState(flavor, api_key=API_KEY)  # type: ignore[arg-type]
+    state = EmulatorState(flavor, api_key=API_KEY)
     recorder = Recorder(httpx.AsyncHTTPTransport(socket_options=NODELAY))
     async with serve_emulator(state) as url, make_http_client(5, transport=recorder) as http:
         yield ProviderEnv(mode, flavor, make_client(flavor, http, url), state, http, url)

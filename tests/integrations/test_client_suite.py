@@ -162,16 +162,16 @@ async def test_concept_invoice_inherits_from_products(env: ProviderEnv) -> None:
     design, books, parking = invoice.lines
     assert (design.description, design.tax_percentage, design.amount_excl) == (
         "Ontwerp homepage",
-        21,
+        D(21),
         D("237.50"),
     )
     assert (books.description, books.price_excl, books.tax_percentage, books.unit) == (
         "Vakliteratuur",
         D("34.50"),
-        9,
+        D(9),
         "stuk",
     )
-    assert (parking.tax_percentage, parking.unit) == (0, "km")
+    assert (parking.tax_percentage, parking.unit) == (D(0), "km")
     assert invoice.amount_excl == D("284.10")
     # VAT per rate on the totals, half-up: 237.50 x 21% = 49.875 -> 49.88;
     # 34.50 x 9% = 3.105 -> 3.11 (banker's rounding would give 3.10).
