@@ -139,19 +139,23 @@ async def start_run(
 
 
 async def mark_running(session: AsyncSession, run_id: int, job_id: int | None) -> Run | None:
-    """Start an attempt: RUNNING, ``attempts + 1``; None when the run is finished or unknown.
+    """Start an attempt: RUNNING, ``attempts + 1``; None when there is nothing to do.
 
-    The returned ``run.attempts`` is this attempt's fencing number.
+    Nothing to do: the run is finished or unknown, or ``job_id`` is not the run's current
+    job (a stale or duplicate job never performs a run). The returned ``run.attempts`` is
+    this attempt's fencing number.
     """
+    conditions = [Run.id == run_id, Run.status.in_(ACTIVE_RUN_STATUSES)]
+    if job_id is not None:
+        conditions.append(Run.job_id == job_id)
     return await session.scalar(
         update(Run)
-        .where(Run.id == run_id, Run.status.in_(ACTIVE_RUN_STATUSES))
+        .where(*conditions)
         .values(
             status=RunStatus.RUNNING,
             attempts=Run.attempts + 1,
             started_at=func.coalesce(Run.started_at, func.now()),
             heartbeat_at=func.now(),
-            job_id=func.coalesce(job_id, Run.job_id),
             updated_at=func.now(),
         )
         .returning(Run)

@@ -109,7 +109,7 @@ async def execute_run(
     async with transaction(state.sessionmaker) as session:
         run = await run_service.mark_running(session, run_id, job_id)
     if run is None:
-        logger.info("run %s is finished or gone; job %s has nothing to do", run_id, job_id)
+        logger.info("run %s is finished, gone or not job %s's: nothing to do", run_id, job_id)
         return "skipped"
     ctx = RunContext.for_run(state, run, job_id)
     spec = get_spec(run.kind)

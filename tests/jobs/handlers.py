@@ -24,13 +24,13 @@ from graphql_api.models import RunKind, RunStatus
 TEST_KIND = RunKind.STATUS_SYNC
 SECRET = "sk-live-hunter2"
 
-EXECUTIONS: list[tuple[int, int]] = []
+executions: list[tuple[int, int]] = []
 """(run id, attempt) of every handler call in this process."""
 
 
 async def steps(ctx: RunContext) -> RunStatus:
     """A resumable handler: ``items`` steps, each committed with its progress."""
-    EXECUTIONS.append((ctx.run_id, ctx.attempt))
+    executions.append((ctx.run_id, ctx.attempt))
     items = int(ctx.params.get("items", 3))
     problem_items = set(ctx.params.get("problem_items", []))
     pause = float(ctx.params.get("pause", 0))

@@ -27,7 +27,7 @@ from tests.jobs.handlers import SECRET, TEST_KIND
 
 @pytest.fixture(autouse=True)
 def test_handler() -> Iterator[None]:
-    handlers.EXECUTIONS.clear()
+    handlers.executions.clear()
     with override_handler(TEST_KIND, handlers.steps):
         yield
 
@@ -85,12 +85,30 @@ async def test_two_workers_never_run_the_same_job(
     finally:
         await second.close()
 
-    assert sorted(handlers.EXECUTIONS) == sorted((run_id, 1) for run_id in run_ids)
+    assert sorted(handlers.executions) == sorted((run_id, 1) for run_id in run_ids)
     for run_id in run_ids:
         finished = await reload(state, run_id)
         assert finished.status is RunStatus.SUCCEEDED
         assert finished.attempts == 1
         assert finished.counts == {"processed": 2}
+
+
+async def test_a_stale_job_never_performs_the_run(
+    state: AppState, jobs: JobRunner, owner: Member
+) -> None:
+    run = await start(state, owner, {"items": 2})
+    stale_job = run.job_id
+    async with state.sessionmaker() as session, session.begin():
+        current = await session.get(Run, run.id)
+        assert current is not None
+        await run_service.defer_run_job(session, current)  # the run's job is now a new one
+
+    await jobs.run_worker(wait=False)
+
+    finished = await reload(state, run.id)
+    assert finished.job_id != stale_job
+    assert finished.status is RunStatus.SUCCEEDED
+    assert handlers.executions == [(run.id, 1)]
 
 
 async def test_an_unexpected_error_fails_the_run_without_leaking_its_text(
