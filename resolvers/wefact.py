@@ -14,9 +14,17 @@ from schema.wefact import types
 
 CONNECTION_CODES = frozenset(
     {
-        "WRONG_API_KEY", "IP_NOT_WHITELISTED", "API_DISABLED", "UNREACHABLE",
-        "NOT_A_HOSTFACT_API", "FIREWALLED", "RATE_LIMITED", "NOT_ACTIVATED",
-        "PROVIDER_REFUSED", "PROVIDER_ERROR", "PRIVATE_ADDRESS",
+        "WRONG_API_KEY",
+        "IP_NOT_WHITELISTED",
+        "API_DISABLED",
+        "UNREACHABLE",
+        "NOT_A_HOSTFACT_API",
+        "FIREWALLED",
+        "RATE_LIMITED",
+        "NOT_ACTIVATED",
+        "PROVIDER_REFUSED",
+        "PROVIDER_ERROR",
+        "PRIVATE_ADDRESS",
     }
 )
 
@@ -74,14 +82,16 @@ async def wefact_products(
         return [types.WefactProduct.from_model(row) for row in rows]
 
 
-async def activate_wefact(info: Info, input: types.ActivateWefactInput) -> types.ActivateWefactResult:
+async def activate_wefact(
+    info: Info, input: types.ActivateWefactInput
+) -> types.ActivateWefactResult:
     """Verify the connection live, then store it."""
     try:
         row = await connection.activate(
             services(info.context),
             info.context.state.sessionmaker,
             info.context.workspace_id,
-            subscription=models.Subscription(input.subscription.value),
+            subscription=models.Subscription(input.subscription),
             api_key=input.api_key,
             hostfact_url=input.hostfact_url,
         )
@@ -108,8 +118,11 @@ async def update_wefact_settings(
     if input.payment_term_days is not None and input.payment_term_days is not strawberry.UNSET:
         change.payment_term_days = input.payment_term_days
     if input.group_by:
-        change.group_by = input.group_by.value
-    if input.auto_import_customers is not None and input.auto_import_customers is not strawberry.UNSET:
+        change.group_by = input.group_by.name
+    if (
+        input.auto_import_customers is not None
+        and input.auto_import_customers is not strawberry.UNSET
+    ):
         change.auto_import_customers = input.auto_import_customers
     try:
         async with info.context.transaction() as session:
@@ -140,4 +153,3 @@ async def sync_wefact_products(info: Info) -> types.SyncWefactProductsResult:
     settings = await wefact_settings(info)
     assert settings is not None
     return types.ProductSync(count=count, settings=settings)
-

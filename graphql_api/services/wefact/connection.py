@@ -41,7 +41,7 @@ def build_provider(
 ) -> InvoicingProvider:
     """The client for one connection (the URL differences live in ``integrations``)."""
     return integrations.make_provider(
-        subscription.value,  # type: ignore[arg-type]
+        subscription.value,
         services.http,
         api_key,
         hostfact_url=hostfact_url,
@@ -49,7 +49,9 @@ def build_provider(
     )
 
 
-def provider_error(exc: integrations.ProviderError, services: ProviderServices) -> DomainError:
+def provider_error(  # noqa: PLR0911 - one answer per kind of provider failure
+    exc: integrations.ProviderError, services: ProviderServices
+) -> DomainError:
     """A provider failure as an error that tells the admin what to do."""
     if isinstance(exc, integrations.IpNotWhitelistedError):
         addresses = ", ".join(services.settings.wefact_egress_ips) or "this server's address"
@@ -62,12 +64,14 @@ def provider_error(exc: integrations.ProviderError, services: ProviderServices) 
     if isinstance(exc, integrations.ApiDisabledError):
         return DomainError(
             "The API is switched off in HostFact. Turn it on under Settings → API.",
-            field="apiKey", code="API_DISABLED",
+            field="apiKey",
+            code="API_DISABLED",
         )
     if isinstance(exc, integrations.AuthenticationError):
         return DomainError(
             "WeFact does not accept this API key. Copy it again from WeFact → Settings → API.",
-            field="apiKey", code="WRONG_API_KEY",
+            field="apiKey",
+            code="WRONG_API_KEY",
         )
     if isinstance(exc, integrations.FirewalledError):
         return DomainError(str(exc), code="FIREWALLED")
@@ -78,7 +82,8 @@ def provider_error(exc: integrations.ProviderError, services: ProviderServices) 
             return DomainError(
                 "That address answers, but not as a HostFact API. Enter the URL of your "
                 "HostFact installation without /apiv2/api.php, e.g. https://example.com/Pro.",
-                field="hostfactUrl", code="NOT_A_HOSTFACT_API",
+                field="hostfactUrl",
+                code="NOT_A_HOSTFACT_API",
             )
         return DomainError(
             "WeFact/HostFact cannot be reached right now. Check the URL, or try again later.",
@@ -125,8 +130,9 @@ async def activate(
         await provider.verify()
         products = [product async for product in provider.iter_products()]
     except integrations.ProviderError as exc:
-        logger.info("activation refused", extra={"workspace_id": workspace_id,
-                                                  "reason": type(exc).__name__})
+        logger.info(
+            "activation refused", extra={"workspace_id": workspace_id, "reason": type(exc).__name__}
+        )
         raise provider_error(exc, services) from None
     now = utcnow()
     async with sessionmaker() as session, session.begin():
@@ -199,7 +205,9 @@ class SettingsChange:
     auto_import_customers: bool | None = None
 
 
-async def update(session: AsyncSession, workspace_id: int, change: SettingsChange) -> WefactSettings:
+async def update(
+    session: AsyncSession, workspace_id: int, change: SettingsChange
+) -> WefactSettings:
     """Apply a settings change; product codes must be cached products."""
     row = await load_settings_row(session, workspace_id)
     if row is None:

@@ -42,8 +42,14 @@ async def store_products(
                 set_={
                     column: stmt.excluded[column]
                     for column in (
-                        "identifier", "name", "key_phrase", "price_excl",
-                        "tax_percentage", "tax_code", "unit", "synced_at",
+                        "identifier",
+                        "name",
+                        "key_phrase",
+                        "price_excl",
+                        "tax_percentage",
+                        "tax_code",
+                        "unit",
+                        "synced_at",
                     )
                 },
             )

@@ -1,0 +1,267 @@
+"""``graphql-api serve --demo``: the whole flow without a WeFact account.
+
+Starts the WeFact emulator in process (on a free loopback port), points WEFACT_API_URL at
+it, creates (once) a demo workspace with customers, projects, activities, hours, expenses and
+trips, activates WeFact against the emulator and prints the GraphiQL address and a token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+from decimal import Decimal
+
+import uvicorn
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from graphql_api.app import AppState, create_app
+from graphql_api.migrate import upgrade
+from graphql_api.models import (
+    Activity,
+    BillingMethod,
+    Customer,
+    Expense,
+    ExpenseCategory,
+    Project,
+    Subscription,
+    SubscriptionInterval,
+    TimeEntry,
+    TokenKind,
+    Trip,
+    User,
+    Workspace,
+)
+from graphql_api.runtime import database_url
+from graphql_api.serve import add_in_process_worker
+from graphql_api.services.auth import create_workspace, issue_token
+from graphql_api.services.wefact.connection import ProviderServices, activate
+from graphql_api.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+DEMO_WORKSPACE = "Demo Company"
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - a published demo login on a local database
+DEMO_API_KEY = "demo-wefact-api-key-0000"
+
+
+def demo_emulator_state() -> object:
+    """An emulated WeFact with products and some debtors (one matches a demo customer)."""
+    from integrations.emulator.state import EmulatorState
+
+    state = EmulatorState(flavor="wefact", api_key=DEMO_API_KEY)
+    state.seed_products()
+    state.seed_debtors(25)
+    return state
+
+
+async def ensure_demo_workspace(state: AppState) -> tuple[int, str]:
+    """The demo workspace (created on first start) and a fresh token for its owner."""
+    async with state.sessionmaker() as session, session.begin():
+        owner = await session.scalar(select(User).where(User.email == DEMO_EMAIL))
+        if owner is None:
+            workspace, owner = await create_workspace(
+                session, DEMO_WORKSPACE, DEMO_EMAIL, DEMO_PASSWORD
+            )
+            await _seed(session, workspace, owner)
+        issued = await issue_token(
+            session,
+            owner,
+            kind=TokenKind.SESSION,
+            name="demo start",
+            expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=7),
+        )
+        return owner.workspace_id, issued.token
+
+
+async def _seed(session: AsyncSession, workspace: Workspace, owner: User) -> None:
+    """Realistic data across every billing method, dated over the last four weeks."""
+    owner.name = "Demo Owner"
+    owner.hourly_rate = Decimal("85.00")
+    ws = workspace.id
+    linked = Customer(
+        workspace_id=ws,
+        name="Bakkerij De Korenschoof",
+        customer_number="DB10000",
+        email="info@korenschoof.example",
+        city="Utrecht",
+        country="NL",
+        hourly_rate=Decimal("90.00"),
+        payment_term_days=14,
+    )
+    new = Customer(
+        workspace_id=ws,
+        name="Studio Noord",
+        email="hallo@studionoord.example",
+        city="Groningen",
+        country="NL",
+        mileage_rate=Decimal("0.25"),
+    )
+    retainer = Customer(
+        workspace_id=ws,
+        name="Hosting Klant BV",
+        customer_number="HK-001",
+        city="Amsterdam",
+        country="NL",
+    )
+    session.add_all([linked, new, retainer])
+    design = Activity(
+        workspace_id=ws, name="Design", hourly_rate=Decimal("95.00"), wefact_product_code="P0001"
+    )
+    dev = Activity(workspace_id=ws, name="Development", hourly_rate=Decimal("110.00"))
+    meeting = Activity(workspace_id=ws, name="Meeting", hourly_rate=Decimal("75.00"))
+    books = ExpenseCategory(workspace_id=ws, name="Books", wefact_product_code="P0002")
+    travel = ExpenseCategory(workspace_id=ws, name="Parking")
+    session.add_all([design, dev, meeting, books, travel])
+    await session.flush()
+    today = dt.datetime.now(dt.UTC).date()
+    website = Project(
+        workspace_id=ws,
+        customer_id=linked.id,
+        name="New website",
+        billing_method=BillingMethod.HOURLY_ACTIVITY_RATE,
+    )
+    branding = Project(
+        workspace_id=ws,
+        customer_id=new.id,
+        name="Branding",
+        billing_method=BillingMethod.HOURLY_PROJECT_RATE,
+        hourly_rate=Decimal("100.00"),
+    )
+    fixed = Project(
+        workspace_id=ws,
+        customer_id=new.id,
+        name="Logo (fixed price)",
+        billing_method=BillingMethod.FIXED_PRICE,
+        fixed_price=Decimal("1500.00"),
+    )
+    hosting = Project(
+        workspace_id=ws,
+        customer_id=retainer.id,
+        name="Hosting & support",
+        billing_method=BillingMethod.SUBSCRIPTION,
+        subscription_amount=Decimal("49.50"),
+        subscription_interval=SubscriptionInterval.MONTH,
+        subscription_start_date=today.replace(day=1) - dt.timedelta(days=62),
+    )
+    session.add_all([website, branding, fixed, hosting])
+    await session.flush()
+    for day in range(1, 21):
+        date = today - dt.timedelta(days=day)
+        if date.weekday() >= 5:
+            continue
+        activity = (design, dev, meeting)[day % 3]
+        session.add(
+            TimeEntry(
+                workspace_id=ws,
+                user_id=owner.id,
+                project_id=website.id,
+                activity_id=activity.id,
+                date=date,
+                hours=Decimal("2.50"),
+                notes=f"{activity.name} work",
+                rate=activity.hourly_rate or 0,
+            )
+        )
+        session.add(
+            TimeEntry(
+                workspace_id=ws,
+                user_id=owner.id,
+                project_id=branding.id,
+                activity_id=design.id,
+                date=date,
+                hours=Decimal("1.25"),
+                notes="Brand guide",
+                rate=Decimal("100.00"),
+            )
+        )
+    session.add_all(
+        [
+            Expense(
+                workspace_id=ws,
+                user_id=owner.id,
+                project_id=website.id,
+                category_id=books.id,
+                date=today - dt.timedelta(days=3),
+                description="CSS handbook",
+                quantity=Decimal("1"),
+                unit_price=Decimal("34.50"),
+            ),
+            Expense(
+                workspace_id=ws,
+                user_id=owner.id,
+                project_id=branding.id,
+                category_id=travel.id,
+                date=today - dt.timedelta(days=5),
+                description="Parking Groningen",
+                quantity=Decimal("2"),
+                unit_price=Decimal("7.80"),
+            ),
+            Trip(
+                workspace_id=ws,
+                user_id=owner.id,
+                project_id=branding.id,
+                date=today - dt.timedelta(days=5),
+                from_address="Utrecht",
+                to_address="Groningen",
+                distance_km=Decimal("187.00"),
+                rate=Decimal("0.25"),
+            ),
+        ]
+    )
+    await session.flush()
+
+
+async def activate_demo(state: AppState, workspace_id: int) -> None:
+    """Activate WeFact against the in-process emulator and pick the demo products."""
+    services = ProviderServices(state.settings, state.secret_box, state.http)
+    row = await activate(
+        services,
+        state.sessionmaker,
+        workspace_id,
+        subscription=Subscription.WEFACT,
+        api_key=DEMO_API_KEY,
+        hostfact_url=None,
+    )
+    async with state.sessionmaker() as session, session.begin():
+        row = await session.merge(row)
+        row.default_product_code = row.default_product_code or "P0001"
+        row.trip_product_code = row.trip_product_code or "P0003"
+
+
+def announce(host: str, port: int, token: str) -> None:
+    """Tell the newcomer where to go and how to authenticate."""
+    url = f"http://{host}:{port}/graphql"
+    print(f"\nDemo ready. GraphiQL: {url}", flush=True)
+    print(f"Log in as {DEMO_EMAIL} / {DEMO_PASSWORD}, or send this header:", flush=True)
+    print(json.dumps({"Authorization": f"Bearer {token}"}), flush=True)
+
+
+def serve_demo(settings: Settings, *, host: str, port: int) -> None:
+    """Embedded (or configured) database, emulator, demo data, one worker, the API."""
+    with database_url(settings) as url:
+        upgrade(url)
+        asyncio.run(_serve_demo(settings, url, host, port))
+
+
+async def _serve_demo(settings: Settings, url: str, host: str, port: int) -> None:
+    from integrations.emulator.server import serve_emulator
+
+    async with serve_emulator(demo_emulator_state()) as emulator_url:  # type: ignore[arg-type]
+        # The demo talks to the emulator on loopback, which production settings forbid.
+        settings.wefact_api_url = emulator_url
+        settings.allow_private_integration_urls = True
+        state = AppState.create(settings, url)
+        workspace_id, token = await ensure_demo_workspace(state)
+        await activate_demo(state, workspace_id)
+        app = create_app(state)
+        add_in_process_worker(app, state)
+        server = uvicorn.Server(
+            uvicorn.Config(app, host=host, port=port, log_config=None, timeout_graceful_shutdown=10)
+        )
+        print(f"WeFact emulator on {emulator_url}", flush=True)
+        announce(host, port, token)
+        await server.serve()
