@@ -263,5 +263,10 @@ async def _serve_demo(settings: Settings, url: str, host: str, port: int) -> Non
             uvicorn.Config(app, host=host, port=port, log_config=None, timeout_graceful_shutdown=10)
         )
         print(f"WeFact emulator on {emulator_url}", flush=True)
-        announce(host, port, token)
-        await server.serve()
+        serving = asyncio.create_task(server.serve())
+        # Announce only once the API accepts connections: scripts use the token at once.
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.05)
+        if server.started:
+            announce(host, port, token)
+        await serving

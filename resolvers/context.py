@@ -27,6 +27,27 @@ class Context:
     response: Any = None
     # DataLoaders are created lazily, one set per request (see ``resolvers.loaders``).
     loaders: dict[str, Any] = field(default_factory=dict)
+    # graphql-transport-ws: strawberry stores the ``connection_init`` payload here. Browsers
+    # cannot set headers on WebSockets, so the token may arrive this way.
+    connection_params: dict[str, Any] | None = None
+
+    async def ensure_caller(self) -> Caller | None:
+        """The caller; authenticates from ``connection_params`` on first use if needed."""
+        if self.caller is None and self.connection_params:
+            from graphql_api.services.auth import authenticate
+            from resolvers.http import BAD_TOKEN_MESSAGE, bearer_token
+
+            raw = self.connection_params.get("Authorization") or self.connection_params.get(
+                "authorization"
+            )
+            token = bearer_token(raw) if isinstance(raw, str) else None
+            if token is None and isinstance(self.connection_params.get("token"), str):
+                token = self.connection_params["token"]
+            if token:
+                async with self.state.sessionmaker() as session, session.begin():
+                    self.caller = await authenticate(session, token)
+                self.auth_problem = None if self.caller else BAD_TOKEN_MESSAGE
+        return self.caller
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -15,9 +15,9 @@ UNAUTHENTICATED_MESSAGE = (
 )
 
 
-def _require_caller(info: Info) -> None:
+async def _require_caller(info: Info) -> None:
     context = info.context
-    if context.caller is None:
+    if await context.ensure_caller() is None:
         raise GraphQLError(
             context.auth_problem or UNAUTHENTICATED_MESSAGE,
             extensions={"code": "UNAUTHENTICATED"},
@@ -30,8 +30,8 @@ class IsAuthenticated(BasePermission):
     message = UNAUTHENTICATED_MESSAGE
     error_extensions = {"code": "UNAUTHENTICATED"}  # noqa: RUF012 - strawberry reads it per class
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        _require_caller(info)
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        await _require_caller(info)
         return True
 
 
@@ -41,7 +41,7 @@ class IsAdmin(BasePermission):
     message = "Only workspace owners and admins may do this."
     error_extensions = {"code": "FORBIDDEN"}  # noqa: RUF012 - strawberry reads it per class
 
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        _require_caller(info)
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        await _require_caller(info)
         caller = info.context.caller
         return caller is not None and caller.role in ADMIN_ROLES

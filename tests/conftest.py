@@ -31,6 +31,12 @@ from graphql_api.services.auth import create_workspace, issue_token
 from graphql_api.settings import Settings
 
 TEST_SECRET_KEY = "test-secret-key-not-for-production"
+PROCRASTINATE_TABLES = (
+    "procrastinate_events",
+    "procrastinate_periodic_defers",
+    "procrastinate_jobs",
+    "procrastinate_workers",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -96,7 +102,10 @@ def settings(database_url: str) -> Settings:
 async def state(settings: Settings, database_url: str) -> AsyncIterator[AppState]:
     """App state on an emptied database: every test starts from no rows at all."""
     app_state = AppState.create(settings, database_url)
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    # Our tables and procrastinate's queue: no job of an earlier test can run in this one.
+    tables = ", ".join(
+        [f'"{table.name}"' for table in Base.metadata.sorted_tables] + list(PROCRASTINATE_TABLES)
+    )
     async with app_state.engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     try:

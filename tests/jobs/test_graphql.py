@@ -110,13 +110,20 @@ async def ws_url(settings: Settings, database_url: str) -> AsyncIterator[str]:
         sock.close()
 
 
-async def subscribe(url: str, token: str, run_id: str) -> list[dict[str, Any]]:
-    """Every ``runProgress`` event of one subscription, until the server completes it."""
+async def subscribe(
+    url: str, token: str, run_id: str, *, token_in_init: bool = False
+) -> list[dict[str, Any]]:
+    """Every ``runProgress`` event of one subscription, until the server completes it.
+
+    The token goes in the URL, or (as browser GraphQL clients send it) in ``connection_init``.
+    """
     events: list[dict[str, Any]] = []
+    address = url if token_in_init else f"{url}?token={token}"
+    init_payload = {"Authorization": f"Bearer {token}"} if token_in_init else {}
     async with websockets.connect(
-        f"{url}?token={token}", subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+        address, subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
     ) as ws:
-        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        await ws.send(json.dumps({"type": "connection_init", "payload": init_payload}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         await ws.send(
             json.dumps(
@@ -165,3 +172,29 @@ async def test_run_progress_of_another_workspace_is_not_found(
     assert [event["__typename"] for event in events] == ["NotFoundError"]
     assert events[0]["code"] == "NOT_FOUND"
     assert events[0]["field"] == "id"
+
+
+async def test_run_progress_with_the_token_in_connection_init(
+    state: AppState, jobs: JobRunner, owner: Member, ws_url: str
+) -> None:
+    run = await start(state, owner, {"items": 1})
+    await jobs.run_worker(wait=False)
+    events = await subscribe(ws_url, owner.token, to_global_id("Run", run.id), token_in_init=True)
+    assert events[-1]["__typename"] == "Run"
+    assert events[-1]["status"] == "SUCCEEDED"
+
+
+async def test_run_progress_without_any_token_is_refused(
+    state: AppState, jobs: JobRunner, owner: Member, ws_url: str
+) -> None:
+    run = await start(state, owner, {"items": 1})
+    async with websockets.connect(
+        ws_url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+    ) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+            "query": PROGRESS, "variables": {"id": to_global_id("Run", run.id)}}}))
+        message = json.loads(await asyncio.wait_for(ws.recv(), 30))
+    assert message["type"] == "error"
+    assert message["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
