@@ -184,6 +184,20 @@ class ProviderClient:
     def iter_debtors(self, modified_since: datetime | None = None) -> AsyncIterator[DebtorSummary]:
         return self._all(lambda offset: self.list_debtors(offset, modified_since=modified_since))
 
+    async def search_debtors(self, text: str, fields: str = "Comment") -> list[DebtorSummary]:
+        async def fetch(offset: int) -> Page[DebtorSummary]:
+            params = {"searchat": fields, "searchfor": text, "sort": "Identifier", "order": "ASC"}
+            return await self._page(
+                "debtor",
+                plural="debtors",
+                parse=parse_debtor_summary,
+                params=params,
+                offset=offset,
+                limit=MAX_PAGE,
+            )
+
+        return [debtor async for debtor in self._all(fetch)]
+
     async def show_debtor(self, code: str) -> Debtor:
         envelope = await self._read("debtor", "show", {"DebtorCode": code})
         return parse_debtor(_record(envelope, "debtor"))

@@ -45,6 +45,9 @@ class InvoicingProvider(Protocol):
     def iter_debtors(self, modified_since: datetime | None = None) -> AsyncIterator[DebtorSummary]:
         """Pages of 1000 until a short or empty page (``totalresults`` is not trusted)."""
 
+    async def search_debtors(self, text: str, fields: str = "Comment") -> list[DebtorSummary]:
+        """Debtors whose `fields` (``|``-separated) contain `text` (substring match)."""
+
     async def show_debtor(self, code: str) -> Debtor:
         """Raises NotFoundError for an unknown customer number."""
 

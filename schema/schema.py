@@ -12,6 +12,8 @@ from strawberry.schema.config import StrawberryConfig
 from graphql_api import models
 from schema.domain import types as domain_types
 from schema.domain.operations import DomainMutation, DomainQuery
+from schema.invoicing import types as invoicing_types
+from schema.invoicing.operations import InvoicingMutation, InvoicingQuery
 from schema.node import NodeQuery, register_node
 from schema.runs import types as runs_types
 from schema.runs.operations import RunsQuery, RunsSubscription
@@ -31,15 +33,21 @@ register_node("TimeEntry", models.TimeEntry, domain_types.TimeEntry.from_model)
 register_node("Expense", models.Expense, domain_types.Expense.from_model)
 register_node("Trip", models.Trip, domain_types.Trip.from_model)
 register_node("Run", models.Run, runs_types.Run.from_model)
+register_node("Invoice", models.Invoice, invoicing_types.Invoice.from_model)
+register_node("InvoiceRun", models.Run, invoicing_types.invoice_run_node)
 
 
 @strawberry.type(description="Everything you can read.")
-class Query(NodeQuery, TenancyQuery, DomainQuery, WefactQuery, RunsQuery):
+class Query(
+    NodeQuery, TenancyQuery, DomainQuery, WefactQuery, RunsQuery, InvoicingQuery
+):
     pass
 
 
 @strawberry.type(description="Everything you can change.")
-class Mutation(TenancyMutation, DomainMutation, WefactMutation):
+class Mutation(
+    TenancyMutation, DomainMutation, WefactMutation, InvoicingMutation
+):
     pass
 
 

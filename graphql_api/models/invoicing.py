@@ -76,6 +76,12 @@ class Invoice(IdMixin, WorkspaceMixin, TimestampMixin, Base):
     paid_at: Mapped[dt.date | None] = mapped_column(Date)
     status_changed_at: Mapped[dt.datetime | None]
     released_reason: Mapped[str | None] = mapped_column(Text)
+    # Set (and committed) right before ``invoice/add`` is sent: from then on WeFact may have
+    # the invoice, so a retry must look it up by ``reference`` before adding it again.
+    provider_attempted_at: Mapped[dt.datetime | None]
+    # The customer's own reference (e.g. a purchase order) shown on the invoice; our
+    # ``reference`` stays the exact key for finding the invoice in WeFact again.
+    customer_reference: Mapped[str | None] = mapped_column(String(200))
 
 
 class InvoiceLine(IdMixin, WorkspaceMixin, Base):

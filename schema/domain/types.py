@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -13,6 +14,9 @@ from resolvers.loaders import load_one, project_activities_by_project_loader
 from schema.domain.enums import BillingMethod, RegistrationStatus, SubscriptionInterval
 from schema.relay import Node, to_global_id
 from schema.tenancy.types import User
+
+if TYPE_CHECKING:
+    from schema.invoicing.types import InvoiceLine
 
 CENT = Decimal("0.01")
 
@@ -266,6 +270,18 @@ class Registration(Node):
     updated_at: dt.datetime = strawberry.field(description="When it last changed.")
     user_pk: strawberry.Private[int]
     project_pk: strawberry.Private[int]
+    invoice_line_pk: strawberry.Private[int | None]
+
+    @strawberry.field(
+        description="The invoice line that covers it: set while an invoice is being made "
+        "(reserved) and once invoiced; null while open."
+    )
+    async def invoice_line(
+        self, info: strawberry.Info
+    ) -> Annotated[InvoiceLine, strawberry.lazy("schema.invoicing.types")] | None:
+        from resolvers.invoicing import resolve_invoice_line
+
+        return await resolve_invoice_line(info, self.invoice_line_pk)
 
     @strawberry.field(description="Who registered it (whose work or cost it is).")
     async def user(self, info: strawberry.Info) -> User:
@@ -318,6 +334,7 @@ class TimeEntry(Registration):
             updated_at=row.updated_at,
             user_pk=row.user_id,
             project_pk=row.project_id,
+            invoice_line_pk=row.invoice_line_id,
             start_time=row.start_time,
             end_time=row.end_time,
             hours=row.hours,
@@ -353,6 +370,7 @@ class Expense(Registration):
             updated_at=row.updated_at,
             user_pk=row.user_id,
             project_pk=row.project_id,
+            invoice_line_pk=row.invoice_line_id,
             description=row.description,
             quantity=row.quantity,
             unit_price=row.unit_price,
@@ -385,6 +403,7 @@ class Trip(Registration):
             updated_at=row.updated_at,
             user_pk=row.user_id,
             project_pk=row.project_id,
+            invoice_line_pk=row.invoice_line_id,
             from_address=row.from_address,
             to_address=row.to_address,
             distance_km=row.distance_km,

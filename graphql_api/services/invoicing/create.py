@@ -1,0 +1,186 @@
+"""Preview (a dry run) and the one transaction that records and reserves an invoice run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from graphql_api.errors import Conflict, DomainError, InvalidInput
+from graphql_api.jobs import start_run
+from graphql_api.models import (
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Run,
+    RunKind,
+    RunStatus,
+)
+from graphql_api.services.invoicing.lines import RegKey
+from graphql_api.services.invoicing.records import reserve
+from graphql_api.services.invoicing.selection import (
+    InvoiceOptions,
+    ProblemCode,
+    RegistrationRef,
+    Selection,
+    SelectionProblem,
+    select_registrations,
+)
+
+# Blocking problems that mean "someone else has it" rather than "fix your selection".
+_CONFLICTS = frozenset({ProblemCode.ALREADY_INVOICED})
+
+
+async def preview_invoices(
+    session: AsyncSession,
+    workspace_id: int,
+    refs: Sequence[RegistrationRef],
+    options: InvoiceOptions,
+    *,
+    today: dt.date | None = None,
+) -> Selection:
+    """What ``invoiceInWefact`` would make, with every problem. Reads only; writes nothing."""
+    return await select_registrations(session, workspace_id, refs, options, today=today)
+
+
+def selection_error(problems: Sequence[SelectionProblem]) -> DomainError:
+    """One error for the blocking problems: Conflict when registrations are taken."""
+    first = problems[0]
+    if first.code is ProblemCode.NOT_ACTIVATED:
+        return Conflict(first.message, code="NOT_ACTIVATED")
+    shown = "; ".join(
+        f"{p.registration}: {p.message}" if p.registration else p.message for p in problems[:5]
+    )
+    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+    message = (
+        f"{len(problems)} of the selected registrations cannot be invoiced — {shown}{more}. "
+        "Nothing was invoiced; previewInvoice lists every problem."
+        if first.registration
+        else first.message
+    )
+    if any(p.code in _CONFLICTS for p in problems):
+        return Conflict(message, field="ids", code="ALREADY_INVOICED")
+    return InvalidInput(message, field="ids", code=first.code.value)
+
+
+async def start_invoice_run(
+    session: AsyncSession,
+    workspace_id: int,
+    user_id: int | None,
+    refs: Sequence[RegistrationRef],
+    options: InvoiceOptions,
+    *,
+    today: dt.date | None = None,
+) -> Run:
+    """In the caller's transaction: validate, record the run, its invoices (PENDING) and lines,
+    reserve the registrations, and queue the job. Nothing reaches WeFact here.
+
+    Raises ``InvalidInput`` (fix the selection), ``Conflict`` (taken by another run, or WeFact
+    not activated). On any error the caller's transaction rolls back: nothing stays.
+    """
+    selection = await select_registrations(
+        session, workspace_id, refs, options, lock=True, today=today
+    )
+    if selection.blocking:
+        raise selection_error(selection.blocking)
+    settings = selection.settings
+    assert settings is not None  # NOT_ACTIVATED is blocking
+    run = await start_run(
+        session,
+        workspace_id,
+        RunKind.INVOICE,
+        {
+            "mode": selection.mode.value,
+            "groupBy": selection.group_by.value,
+            "perProject": options.per_project,
+            "registrations": len(selection.rows),
+        },
+        user_id,
+    )
+    labels = {RegKey(ref.kind, ref.pk): ref.label for ref in refs if ref.kind is not None}
+    for draft in selection.drafts:
+        token = secrets.token_hex(4)
+        invoice = Invoice(
+            workspace_id=workspace_id,
+            run_id=run.id,
+            customer_id=draft.customer.id,
+            project_id=draft.project.id if draft.project else None,
+            provider=settings.subscription,
+            # Replaced below once the id is known; unique either way.
+            reference=f"TT-{workspace_id}-new-{token}",
+            status=InvoiceStatus.PENDING,
+            mode=selection.mode,
+            debtor_code=draft.customer.customer_number,
+            invoice_date=draft.invoice_date,
+            term_days=draft.term_days,
+            description=draft.description,
+            customer_reference=draft.reference,
+            amount_excl=draft.totals.amount_excl,
+            amount_tax=draft.totals.amount_tax,
+            amount_incl=draft.totals.amount_incl,
+        )
+        session.add(invoice)
+        await session.flush()
+        # Ours alone and unique across databases (the random part): WeFact's
+        # ReferenceNumber carries it, so a retry finds this invoice instead of adding it twice.
+        invoice.reference = f"TT-{workspace_id}-{invoice.id}-{token}"
+        for line in draft.lines:
+            row = InvoiceLine(
+                workspace_id=workspace_id,
+                invoice_id=invoice.id,
+                position=line.position,
+                kind=line.kind,
+                product_code=line.product_code,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                amount=line.amount,
+                tax_percentage=line.tax_percentage,
+                period_start=line.period_start,
+                period_end=line.period_end,
+            )
+            session.add(row)
+            await session.flush()
+            await reserve(session, workspace_id, row.id, line.covers, labels)
+    run.progress_total = len(selection.drafts)
+    await session.flush()
+    return run
+
+
+async def resume_invoice_run(session: AsyncSession, workspace_id: int, run_id: int) -> Run:
+    """Queue a stopped invoice run again; it resolves its pending invoices by reference.
+
+    A run that is queued or running is left alone (Conflict); one without pending invoices
+    is returned as it is (resuming twice is harmless).
+    """
+    from graphql_api.errors import NotFound
+    from graphql_api.jobs.runs import defer_run_job
+
+    run = await session.scalar(
+        select(Run)
+        .where(Run.id == run_id, Run.workspace_id == workspace_id, Run.kind == RunKind.INVOICE)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if run is None:
+        raise NotFound("There is no invoice run with that id in your workspace.", field="id")
+    if run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+        raise Conflict(
+            "This invoice run is still queued or running; wait for it to finish.",
+            field="id", code="RUN_ACTIVE",
+        )
+    pending = await session.scalar(
+        select(Invoice.id).where(Invoice.run_id == run.id, Invoice.status == InvoiceStatus.PENDING)
+        .limit(1)
+    )
+    if pending is None:
+        return run
+    run.status = RunStatus.QUEUED
+    run.finished_at = None
+    run.heartbeat_at = None
+    await defer_run_job(session, run)
+    await session.flush()
+    return run

@@ -1,0 +1,441 @@
+"""The invoice run: makes each PENDING invoice of a run in WeFact, exactly once.
+
+One invoice at a time. For each: make sure the debtor exists, add the invoice, record the
+outcome. The rules that make it exactly once (a worker may die at any line, and a call may
+time out after WeFact applied it):
+
+- The invoice and its reservations were committed before the job started (``create``).
+- ``provider_attempted_at`` is committed *before* ``invoice/add`` is sent. When it is set,
+  the invoice may already be in WeFact: it is looked up by its unique ``reference``
+  (WeFact's ``ReferenceNumber``) and adopted instead of added again.
+- A debtor we create carries a marker of ours in its ``Comment``; before creating a debtor
+  without a customer number we search for that marker, so a debtor created just before a
+  crash is found instead of created twice.
+- Registrations become INVOICED only in the transaction that records WeFact's answer.
+- A definite refusal (WeFact's validation) fails that invoice and releases its
+  registrations; the run goes on with the next customer (PARTIAL).
+- Auth, IP-whitelist and firewall errors stop all calls (retrying extends a WeFact ban):
+  invoices not yet sent are released, ones whose outcome is unknown stay PENDING.
+- An unknown outcome (timeout, lost answer, 5xx) is retried after a pause — lookup first —
+  and, if WeFact stays unreachable, left PENDING for ``resumeInvoiceRun``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import integrations
+from graphql_api.errors import DomainError
+from graphql_api.jobs import LockScope, Problem, RunContext, run_task
+from graphql_api.models import (
+    Customer,
+    Invoice,
+    InvoiceLine,
+    InvoiceMode,
+    InvoiceStatus,
+    RunKind,
+    RunStatus,
+)
+from graphql_api.services.auth import utcnow
+from graphql_api.services.invoicing.debtors import ensure_debtor
+from graphql_api.services.invoicing.records import (
+    locked_invoice,
+    mark_invoiced,
+    our_status,
+    release_registrations,
+)
+from graphql_api.services.wefact.connection import (
+    ProviderServices,
+    active_provider,
+    provider_error,
+)
+from integrations import InvoiceInput, InvoiceLineInput, InvoicingProvider
+from integrations import InvoiceStatus as ProviderStatus
+
+logger = logging.getLogger(__name__)
+
+RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0)
+"""Pauses before trying an invoice again after WeFact was unreachable or its answer lost.
+
+The pause also gives a write that is still being processed time to land before we look
+it up by reference. Tests shorten it.
+"""
+
+Hook = Callable[[int], Awaitable[None]]
+HOOKS: dict[str, Hook] = {}
+"""Tests only: ``HOOKS["after_add"]`` runs right after WeFact confirmed ``invoice/add`` and
+before we record it — where a crashing worker would leave WeFact ahead of our database."""
+
+# Errors after which no further call may be made: retries extend WeFact's firewall ban.
+_STOP_ERRORS = (
+    integrations.AuthenticationError,
+    integrations.IpNotWhitelistedError,
+    integrations.FirewalledError,
+)
+# Errors whose outcome is unknown or passing: try again later, never give the invoice up.
+_TRANSIENT_ERRORS = (integrations.UnavailableError, integrations.WriteLockBusyError)
+# WeFact said no to the data: this invoice cannot be made as it is.
+_REFUSALS = (integrations.ValidationError, integrations.NotFoundError)
+
+
+class Outcome(enum.Enum):
+    """What happened to one invoice."""
+
+    DONE = "DONE"
+    DONE_WITH_PROBLEM = "DONE_WITH_PROBLEM"
+    FAILED = "FAILED"
+
+
+@dataclass
+class StopRun(Exception):
+    """No more provider calls in this run. ``release_current``: the current invoice was
+    provably not created (its add was refused), so it may be released too."""
+
+    message: str
+    release_current: bool
+    release_rest: bool
+
+
+@dataclass
+class Pending:
+    """What one attempt at an invoice needs, read in one short session."""
+
+    invoice: Invoice
+    customer: Customer
+    lines: list[InvoiceLine]
+
+
+async def _hook(name: str, invoice_id: int) -> None:
+    hook = HOOKS.get(name)
+    if hook is not None:
+        await hook(invoice_id)
+
+
+def _services(ctx: RunContext) -> ProviderServices:
+    return ProviderServices(ctx.settings, ctx.secret_box, ctx.http)
+
+
+async def _load(ctx: RunContext, invoice_id: int) -> Pending | None:
+    async with ctx.sessionmaker() as session:
+        invoice = await session.get(Invoice, invoice_id, populate_existing=True)
+        if invoice is None or invoice.status is not InvoiceStatus.PENDING:
+            return None
+        customer = await session.get(Customer, invoice.customer_id)
+        assert customer is not None
+        lines = list(
+            await session.scalars(
+                select(InvoiceLine)
+                .where(InvoiceLine.invoice_id == invoice_id)
+                .order_by(InvoiceLine.position)
+            )
+        )
+        return Pending(invoice, customer, lines)
+
+
+def invoice_input(pending: Pending, debtor_code: str) -> InvoiceInput:
+    """What we send: product, text, quantity and price per line; VAT comes from the product."""
+    invoice = pending.invoice
+    description = invoice.description
+    if invoice.customer_reference:
+        reference_text = f"Your reference: {invoice.customer_reference}"
+        description = f"{reference_text}\n{description}" if description else reference_text
+    return InvoiceInput(
+        debtor_code=debtor_code,
+        lines=[
+            InvoiceLineInput(
+                description=line.description,
+                number=line.quantity,
+                price_excl=line.unit_price,
+                product_code=line.product_code,
+                date=line.period_start,
+            )
+            for line in pending.lines
+        ],
+        # BOOK: one call that gives the final number without e-mailing (atomic, so a lost
+        # answer never leaves a concept that still needs booking). SEND: add, then e-mail.
+        status=ProviderStatus.SENT if invoice.mode is InvoiceMode.BOOK else ProviderStatus.CONCEPT,
+        date=invoice.invoice_date,
+        term=invoice.term_days,
+        reference_number=invoice.reference,
+        description=description,
+    )
+
+
+async def _mark_attempted(ctx: RunContext, invoice_id: int) -> None:
+    async with ctx.transaction() as session:
+        await session.execute(
+            update(Invoice)
+            .where(Invoice.id == invoice_id, Invoice.status == InvoiceStatus.PENDING)
+            .values(provider_attempted_at=func.now())
+        )
+
+
+async def _done_count(session: AsyncSession, run_id: int) -> int:
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(Invoice)
+            .where(Invoice.run_id == run_id, Invoice.status != InvoiceStatus.PENDING)
+        )
+        or 0
+    )
+
+
+async def _record_success(
+    ctx: RunContext, invoice_id: int, found: integrations.Invoice, extra: str | None
+) -> Outcome:
+    """WeFact's answer, and the registrations INVOICED, in one transaction."""
+    async with ctx.transaction() as session:
+        invoice = await locked_invoice(session, invoice_id)
+        if invoice is None or invoice.status is not InvoiceStatus.PENDING:
+            return Outcome.DONE  # recorded by an earlier attempt
+        customer = await session.get(Customer, invoice.customer_id)
+        notes = [extra] if extra else []
+        if found.amount_excl != invoice.amount_excl:
+            notes.append(
+                f"WeFact's total excl. VAT is {found.amount_excl}, ours was "
+                f"{invoice.amount_excl}: check the invoice in WeFact."
+            )
+        invoice.status = our_status(found.status)
+        invoice.wefact_identifier = str(found.identifier)
+        invoice.wefact_code = found.code
+        invoice.wefact_status = int(found.status)
+        invoice.debtor_code = found.debtor_code or invoice.debtor_code
+        invoice.amount_excl = found.amount_excl
+        invoice.amount_tax = found.amount_tax
+        invoice.amount_incl = found.amount_incl
+        invoice.status_changed_at = utcnow()
+        invoice.error = " ".join(notes) or None
+        await mark_invoiced(session, invoice_id)
+        await session.flush()
+        item = customer.name if customer else None
+        await ctx.progress(
+            done=await _done_count(session, ctx.run_id),
+            counts={"invoiced": 1},
+            problems=[Problem(note, item=item) for note in notes],
+            session=session,
+        )
+    return Outcome.DONE_WITH_PROBLEM if notes else Outcome.DONE
+
+
+async def fail_invoice(
+    ctx: RunContext, invoice_id: int, message: str, *, count: str = "failed"
+) -> None:
+    """FAILED with ``message``; its registrations are OPEN again (nothing is in WeFact)."""
+    async with ctx.transaction() as session:
+        invoice = await locked_invoice(session, invoice_id)
+        if invoice is None or invoice.status is not InvoiceStatus.PENDING:
+            return
+        customer = await session.get(Customer, invoice.customer_id)
+        invoice.status = InvoiceStatus.FAILED
+        invoice.error = message
+        invoice.released_reason = message
+        invoice.status_changed_at = utcnow()
+        await release_registrations(session, invoice_id)
+        await session.flush()
+        await ctx.progress(
+            done=await _done_count(session, ctx.run_id),
+            counts={count: 1},
+            problems=[Problem(message, item=customer.name if customer else None)],
+            session=session,
+        )
+
+
+async def _follow_up(
+    provider: InvoicingProvider, mode: InvoiceMode, found: integrations.Invoice
+) -> tuple[integrations.Invoice, str | None]:
+    """BOOK/SEND a found or added invoice that is still a concept; never twice."""
+    if found.status != ProviderStatus.CONCEPT or mode is InvoiceMode.CONCEPT:
+        return found, None
+    try:
+        if mode is InvoiceMode.SEND:
+            return await provider.send_invoice(found.identifier), None
+        return await provider.book_invoice(found.identifier), None
+    except _REFUSALS as exc:
+        # The invoice exists (as a concept): keep it, and say what did not happen.
+        action = "e-mailed" if mode is InvoiceMode.SEND else "booked"
+        return found, f"The invoice was made as a concept but could not be {action}: {exc}"
+
+
+async def process_invoice(
+    ctx: RunContext, provider: InvoicingProvider, invoice_id: int
+) -> Outcome:
+    """One attempt at one invoice. Safe to repeat: every step looks before it writes."""
+    pending = await _load(ctx, invoice_id)
+    if pending is None:
+        return Outcome.DONE
+    invoice = pending.invoice
+    services = _services(ctx)
+    try:
+        debtor_code = await ensure_debtor(ctx, provider, pending.customer, invoice_id)
+    except _REFUSALS as exc:
+        if invoice.provider_attempted_at is None:
+            await fail_invoice(
+                ctx, invoice_id,
+                f"WeFact refused the customer {pending.customer.name!r}: {exc} Fix the "
+                "customer's details and invoice the registrations again.",
+            )
+            return Outcome.FAILED
+        raise StopRun(str(exc), release_current=False, release_rest=False) from exc
+    except _STOP_ERRORS as exc:
+        raise StopRun(provider_error(exc, services).message, release_current=False,
+                      release_rest=True) from exc
+
+    found: integrations.Invoice | None = None
+    try:
+        if invoice.provider_attempted_at is not None:
+            # An earlier attempt may have reached WeFact: adopt what it made.
+            matches = await provider.find_invoices_by_reference(invoice.reference)
+            if matches:
+                first = min(matches, key=lambda m: m.identifier)
+                found = await provider.show_invoice(first.identifier)
+    except _STOP_ERRORS as exc:
+        raise StopRun(provider_error(exc, services).message, release_current=False,
+                      release_rest=True) from exc
+
+    if found is None:
+        await _mark_attempted(ctx, invoice_id)
+        try:
+            found = await provider.add_invoice(invoice_input(pending, debtor_code))
+        except _REFUSALS as exc:
+            await fail_invoice(
+                ctx, invoice_id,
+                f"WeFact refused the invoice for {pending.customer.name}: {exc} Its "
+                "registrations are open again.",
+            )
+            return Outcome.FAILED
+        except _STOP_ERRORS as exc:
+            # Refused before WeFact looked at it: this add provably did not happen.
+            raise StopRun(provider_error(exc, services).message, release_current=True,
+                          release_rest=True) from exc
+        await _hook("after_add", invoice_id)
+
+    try:
+        found, note = await _follow_up(provider, invoice.mode, found)
+    except _STOP_ERRORS as exc:
+        raise StopRun(provider_error(exc, services).message, release_current=False,
+                      release_rest=True) from exc
+    return await _record_success(ctx, invoice_id, found, note)
+
+
+async def _with_retries(
+    ctx: RunContext, provider: InvoicingProvider, invoice_id: int
+) -> Outcome:
+    """``process_invoice``, again after a pause when WeFact was unreachable."""
+    attempt = 0
+    while True:
+        try:
+            return await process_invoice(ctx, provider, invoice_id)
+        except integrations.RateLimitedError as exc:
+            raise StopRun(str(exc), release_current=False, release_rest=False) from exc
+        except _TRANSIENT_ERRORS as exc:
+            retryable = not isinstance(exc, integrations.UnavailableError) or exc.retryable
+            if attempt >= len(RETRY_DELAYS) or not retryable:
+                raise StopRun(
+                    provider_error(exc, _services(ctx)).message,
+                    release_current=False, release_rest=False,
+                ) from exc
+            logger.info("invoice %s: %s; trying again", invoice_id, type(exc).__name__)
+            await asyncio.sleep(RETRY_DELAYS[attempt])
+            attempt += 1
+
+
+async def _release_unattempted(ctx: RunContext, invoice_id: int, reason: str) -> bool:
+    """Release an invoice that never reached WeFact; False (kept PENDING) when it may have."""
+    async with ctx.sessionmaker() as session:
+        attempted = await session.scalar(
+            select(Invoice.provider_attempted_at).where(Invoice.id == invoice_id)
+        )
+    if attempted is not None:
+        return False
+    await fail_invoice(ctx, invoice_id, reason, count="notSent")
+    return True
+
+
+async def _final_status(ctx: RunContext, stopped: bool, problems: bool) -> RunStatus:
+    async with ctx.sessionmaker() as session:
+        rows = (
+            await session.execute(
+                select(Invoice.status, func.count())
+                .where(Invoice.run_id == ctx.run_id)
+                .group_by(Invoice.status)
+            )
+        ).all()
+    by_status = {status: int(count) for status, count in rows}
+    failed = by_status.get(InvoiceStatus.FAILED, 0)
+    made = sum(n for s, n in by_status.items() if s not in (InvoiceStatus.FAILED,
+                                                             InvoiceStatus.PENDING))
+    if stopped or by_status.get(InvoiceStatus.PENDING, 0) or (failed and not made):
+        return RunStatus.FAILED
+    if failed or problems:
+        return RunStatus.PARTIAL
+    return RunStatus.SUCCEEDED
+
+
+@run_task(RunKind.INVOICE, lock=LockScope.KIND_PER_WORKSPACE)
+async def perform_invoice_run(ctx: RunContext) -> RunStatus:
+    """The job of an invoice run (also of a resumed one: it only sees PENDING invoices)."""
+    async with ctx.sessionmaker() as session:
+        invoice_ids = list(
+            await session.scalars(
+                select(Invoice.id)
+                .where(Invoice.run_id == ctx.run_id, Invoice.status == InvoiceStatus.PENDING)
+                .order_by(Invoice.id)
+            )
+        )
+        total = await session.scalar(
+            select(func.count()).select_from(Invoice).where(Invoice.run_id == ctx.run_id)
+        )
+        stop: StopRun | None = None
+        provider: InvoicingProvider | None = None
+        try:
+            _, provider = await active_provider(_services(ctx), session, ctx.workspace_id)
+        except DomainError as exc:
+            stop = StopRun(exc.message, release_current=True, release_rest=True)
+    await ctx.progress(total=int(total or 0))
+
+    problems = False
+    kept_pending = 0
+    for invoice_id in invoice_ids:
+        if stop is None:
+            assert provider is not None
+            try:
+                outcome = await _with_retries(ctx, provider, invoice_id)
+                problems = problems or outcome is not Outcome.DONE
+                continue
+            except StopRun as exc:
+                stop = exc
+                current_released = exc.release_current and await _release_unattempted(
+                    ctx, invoice_id, _not_sent(exc)
+                )
+                if not current_released:
+                    kept_pending += 1
+                continue
+        if stop.release_rest and await _release_unattempted(ctx, invoice_id, _not_sent(stop)):
+            continue
+        kept_pending += 1
+    if stop is not None:
+        await ctx.problem(_stop_message(stop, kept_pending))
+    return await _final_status(ctx, stop is not None, problems)
+
+
+def _not_sent(stop: StopRun) -> str:
+    return f"Not sent to WeFact: {stop.message} The registrations are open again."
+
+
+def _stop_message(stop: StopRun, kept_pending: int) -> str:
+    if not kept_pending:
+        return f"The run stopped: {stop.message}"
+    return (
+        f"The run stopped: {stop.message} {kept_pending} invoice(s) may or may not have "
+        "reached WeFact and stay pending (their registrations stay reserved). Once WeFact "
+        "can be reached again, resume the run (resumeInvoiceRun): it checks WeFact by "
+        "reference first, so nothing is invoiced twice."
+    )
