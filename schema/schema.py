@@ -12,6 +12,8 @@ from strawberry.schema.config import StrawberryConfig
 from graphql_api import models
 from schema.domain import types as domain_types
 from schema.domain.operations import DomainMutation, DomainQuery
+from schema.imports import types as imports_types
+from schema.imports.operations import ImportsMutation, ImportsQuery
 from schema.invoicing import types as invoicing_types
 from schema.invoicing.operations import InvoicingMutation, InvoicingQuery
 from schema.node import NodeQuery, register_node
@@ -35,18 +37,19 @@ register_node("Trip", models.Trip, domain_types.Trip.from_model)
 register_node("Run", models.Run, runs_types.Run.from_model)
 register_node("Invoice", models.Invoice, invoicing_types.Invoice.from_model)
 register_node("InvoiceRun", models.Run, invoicing_types.invoice_run_node)
+register_node("CustomerImport", models.Run, imports_types.customer_import_node)
 
 
 @strawberry.type(description="Everything you can read.")
 class Query(
-    NodeQuery, TenancyQuery, DomainQuery, WefactQuery, RunsQuery, InvoicingQuery
+    NodeQuery, TenancyQuery, DomainQuery, WefactQuery, RunsQuery, ImportsQuery, InvoicingQuery
 ):
     pass
 
 
 @strawberry.type(description="Everything you can change.")
 class Mutation(
-    TenancyMutation, DomainMutation, WefactMutation, InvoicingMutation
+    TenancyMutation, DomainMutation, WefactMutation, ImportsMutation, InvoicingMutation
 ):
     pass
 

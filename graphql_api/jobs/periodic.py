@@ -32,13 +32,19 @@ async def _reap_runs(runner: JobRunner, timestamp: int) -> None:
     await runner.reap()
 
 
+async def _nightly_customer_import(runner: JobRunner, timestamp: int) -> None:
+    # Imported here: the service imports the jobs package, which must not need it back.
+    from graphql_api.services.customer_import import start_nightly_imports
+
+    await start_nightly_imports(runner, timestamp)
+
+
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # Resume or fail runs whose worker died; re-queue runs that lost their job.
     PeriodicJob(name="maintenance:reap_runs", cron="* * * * *", run=_reap_runs),
-    # To be added by the customer import work: a nightly customer import, e.g.
-    #   PeriodicJob(name="nightly:customer_import", cron="0 3 * * *", run=...)
-    #   where ``run`` starts a CUSTOMER_IMPORT run (start_run) for each workspace with an
-    #   active WeFact connection, skipping workspaces whose import is already active.
+    # A customer import for each workspace with auto-import on and an active connection
+    # (skipping workspaces whose import is still active), at 03:00 server time.
+    PeriodicJob(name="nightly:customer_import", cron="0 3 * * *", run=_nightly_customer_import),
     # To be added by the invoicing work: the invoice status sync, e.g.
     #   PeriodicJob(name="periodic:invoice_status_sync", cron="*/15 * * * *", run=...)
     #   starting a STATUS_SYNC run per connected workspace.

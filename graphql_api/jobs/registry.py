@@ -37,6 +37,7 @@ Handler = Callable[["RunContext"], Coroutine[Any, Any, RunStatus]]
 HANDLER_MODULES: tuple[str, ...] = (
     # Modules that define ``@run_task`` handlers, imported by every process that starts or
     # runs runs. Add yours here, e.g. "graphql_api.services.customer_import".
+    "graphql_api.services.customer_import",
     "graphql_api.services.invoicing.engine",
 )
 

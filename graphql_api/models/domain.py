@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import (
     BigInteger,
     Date,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -93,6 +94,13 @@ class Customer(IdMixin, WorkspaceMixin, TimestampMixin, Base):
     wefact_debtor_code: Mapped[str | None] = mapped_column(String(50))
     wefact_identifier: Mapped[str | None] = mapped_column(String(50))
     wefact_synced_at: Mapped[dt.datetime | None]
+    wefact_modified_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=False),
+        comment=(
+            "The debtor's Modified as WeFact last reported it, in WeFact's own clock "
+            "(naive): the customer import re-reads a debtor only when this differs."
+        ),
+    )
 
 
 class Activity(IdMixin, WorkspaceMixin, TimestampMixin, Base):

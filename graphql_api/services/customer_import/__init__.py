@@ -1,0 +1,11 @@
+"""Import customers from WeFact/HostFact debtors (matched on customer number = DebtorCode).
+
+- ``start_import(services, session, workspace_id, user_id)``: queue a run (the mutation).
+- ``import_customers``: the ``CUSTOMER_IMPORT`` run handler (see ``job`` for the algorithm).
+- ``start_nightly_imports``: the periodic job for workspaces with auto-import switched on.
+"""
+
+from graphql_api.services.customer_import.job import import_customers
+from graphql_api.services.customer_import.start import start_import, start_nightly_imports
+
+__all__ = ["import_customers", "start_import", "start_nightly_imports"]
