@@ -95,8 +95,12 @@ class Outcome(enum.Enum):
 
 @dataclass
 class StopRun(Exception):
-    """No more provider calls in this run. ``release_current``: the current invoice was
-    provably not created (its add was refused), so it may be released too."""
+    """No more provider calls in this run.
+
+    ``release_rest``: invoices that never reached WeFact are released (auth, IP, firewall:
+    a long wait); otherwise they stay PENDING for a resume (WeFact briefly unreachable).
+    ``release_current``: the current invoice's add was sent but refused before WeFact looked
+    at it, so it provably does not exist and may be released as well."""
 
     message: str
     release_current: bool
@@ -347,13 +351,17 @@ async def _with_retries(
             attempt += 1
 
 
-async def _release_unattempted(ctx: RunContext, invoice_id: int, reason: str) -> bool:
-    """Release an invoice that never reached WeFact; False (kept PENDING) when it may have."""
+async def _release_unattempted(
+    ctx: RunContext, invoice_id: int, reason: str, *, provably_not_added: bool = False
+) -> bool:
+    """Release an invoice that never reached WeFact; False (kept PENDING) when it may have.
+
+    ``provably_not_added``: its add was sent but refused before WeFact looked at it."""
     async with ctx.sessionmaker() as session:
         attempted = await session.scalar(
             select(Invoice.provider_attempted_at).where(Invoice.id == invoice_id)
         )
-    if attempted is not None:
+    if attempted is not None and not provably_not_added:
         return False
     await fail_invoice(ctx, invoice_id, reason, count="notSent")
     return True
@@ -412,10 +420,10 @@ async def perform_invoice_run(ctx: RunContext) -> RunStatus:
                 continue
             except StopRun as exc:
                 stop = exc
-                current_released = exc.release_current and await _release_unattempted(
-                    ctx, invoice_id, _not_sent(exc)
+                released = exc.release_rest and await _release_unattempted(
+                    ctx, invoice_id, _not_sent(exc), provably_not_added=exc.release_current
                 )
-                if not current_released:
+                if not released:
                     kept_pending += 1
                 continue
         if stop.release_rest and await _release_unattempted(ctx, invoice_id, _not_sent(stop)):

@@ -99,5 +99,6 @@ async def release_invoice(
         row.status_changed_at = utcnow()
         await release_registrations(session, invoice_id)
         await session.flush()
+        await session.refresh(row)  # server-side updated_at, readable after the commit
     return row
 
