@@ -1,0 +1,5 @@
+"""``python -m bench [--quick]``."""
+
+from bench.runner import main
+
+raise SystemExit(main())

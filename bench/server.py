@@ -1,0 +1,55 @@
+"""Entry point of a benchmark server process: ``python -m bench.server graphql|baseline``.
+
+Servers run in their own processes so the load generator and the bench never share a core's
+event loop with the server being measured. Both kinds run under the same uvicorn settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+import uvicorn
+
+from bench.common import BENCH_SECRET_KEY
+
+
+def build_app(kind: str, database_url: str) -> Any:
+    """Our real app (``create_app``) or the hand-written baseline."""
+    if kind == "graphql":
+        from graphql_api.app import AppState, create_app
+        from graphql_api.settings import Settings
+
+        settings = Settings(
+            database_url=database_url,
+            secret_key=BENCH_SECRET_KEY,
+            allow_private_integration_urls=True,
+        )
+        return create_app(AppState.create(settings, database_url))
+    if kind == "baseline":
+        from bench.baseline import create_baseline_app
+
+        return create_baseline_app(database_url)
+    raise SystemExit(f"unknown server kind {kind!r}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("kind", choices=["graphql", "baseline"])
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    database_url = os.environ["BENCH_SERVER_DATABASE_URL"]
+    # Access logs off for both: they would measure the log handler, not the endpoint.
+    uvicorn.run(
+        build_app(args.kind, database_url),
+        host="127.0.0.1",
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )
+
+
+if __name__ == "__main__":
+    main()
