@@ -34,7 +34,7 @@ def by_id_loader(context: Context, model: type[M]) -> DataLoader[int, M | None]:
 
         loader = DataLoader(load_fn=load)
         context.loaders[name] = loader
-    return loader  # type: ignore[no-any-return]
+    return loader
 
 
 async def load_one(context: Context, model: type[M], pk: int) -> M | None:

@@ -7,7 +7,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.permission import BasePermission
 
-from graphql_api.models import ADMIN_ROLES
+from graphql_api.models import ADMIN_ROLES, Role
 from resolvers.context import Info
 
 UNAUTHENTICATED_MESSAGE = (
@@ -15,7 +15,8 @@ UNAUTHENTICATED_MESSAGE = (
 )
 
 
-async def _require_caller(info: Info) -> None:
+async def require_caller(info: Info) -> None:
+    """Raise the authentication error unless a valid token came with the request."""
     context = info.context
     if await context.ensure_caller() is None:
         raise GraphQLError(
@@ -31,17 +32,24 @@ class IsAuthenticated(BasePermission):
     error_extensions = {"code": "UNAUTHENTICATED"}  # noqa: RUF012 - strawberry reads it per class
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        await _require_caller(info)
+        await require_caller(info)
         return True
 
 
-class IsAdmin(BasePermission):
-    """The caller is an OWNER or ADMIN of the workspace."""
+class RolePermission(BasePermission):
+    """Authenticated and one of ``roles``; subclasses set the roles and the message."""
 
-    message = "Only workspace owners and admins may do this."
+    roles: frozenset[Role] = frozenset()
     error_extensions = {"code": "FORBIDDEN"}  # noqa: RUF012 - strawberry reads it per class
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        await _require_caller(info)
+        await require_caller(info)
         caller = info.context.caller
-        return caller is not None and caller.role in ADMIN_ROLES
+        return caller is not None and caller.role in self.roles
+
+
+class IsAdmin(RolePermission):
+    """The caller is an OWNER or ADMIN of the workspace."""
+
+    roles = ADMIN_ROLES
+    message = "Only workspace owners and admins may do this."

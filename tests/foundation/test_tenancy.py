@@ -49,3 +49,28 @@ async def test_unauthenticated_node_gets_no_data(gql: GraphQLClient) -> None:
     # node is nullable, so the error nulls just that field: still no data.
     assert body["data"] in (None, {"node": None})
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_role_protected_fields_tell_anonymous_callers_to_authenticate(
+    gql: GraphQLClient,
+) -> None:
+    manager_only = 'mutation { createCustomer(input: {name: "X"}) { __typename } }'
+    admin_only = "{ users { email } }"
+    for query in (manager_only, admin_only):
+        body = await gql.post(query, token="")
+        assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", query
+
+
+async def test_members_may_not_manage_customers(
+    gql: GraphQLClient, state: AppState, owner: Member
+) -> None:
+    member = await add_member(state, owner.workspace_id, role=Role.MEMBER, email="m2@acme.test")
+    body = await gql.post(
+        'mutation { createCustomer(input: {name: "X"}) { __typename } }', token=member.token
+    )
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    manager = await add_member(state, owner.workspace_id, role=Role.MANAGER, email="g@acme.test")
+    data = await gql.data(
+        'mutation { createCustomer(input: {name: "X"}) { __typename } }', token=manager.token
+    )
+    assert data["createCustomer"]["__typename"] == "Customer"
