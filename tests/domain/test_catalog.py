@@ -59,7 +59,10 @@ async def _cache_product(state: AppState, workspace_id: int, code: str) -> None:
         )
 
 
-async def test_create_and_update_activity(gql: GraphQLClient) -> None:
+async def test_create_and_update_activity(
+    gql: GraphQLClient, state: AppState, owner: Member
+) -> None:
+    await _cache_product(state, owner.workspace_id, "P1")
     result = await ok(gql, CREATE_ACTIVITY, "createActivity",
                       {"name": " Design ", "hourlyRate": "75", "billable": False})
     assert result["__typename"] == "Activity"
@@ -90,7 +93,14 @@ async def test_activity_errors(gql: GraphQLClient, other_owner: Member) -> None:
     assert (await gql.data(ACTIVITIES, token=other_owner.token))["activities"]["totalCount"] == 0
 
 
-async def test_product_code_must_be_a_cached_product_once_products_are_synced(
+async def test_product_code_needs_synced_products(gql: GraphQLClient) -> None:
+    gid = await activity(gql)
+    result = await mutation(gql, UPDATE_ACTIVITY, "updateActivity",
+                            {"id": gid, "wefactProductCode": "P0001"})
+    error(result, "InvalidInputError", "INVALID", "wefactProductCode")
+
+
+async def test_product_code_must_be_a_cached_product(
     gql: GraphQLClient, state: AppState, owner: Member, other_owner: Member
 ) -> None:
     await _cache_product(state, owner.workspace_id, "HOURS")
@@ -126,7 +136,10 @@ async def test_activity_list_filters(gql: GraphQLClient) -> None:
     assert listed["activities"]["totalCount"] == 0
 
 
-async def test_create_update_and_list_categories(gql: GraphQLClient, other_owner: Member) -> None:
+async def test_create_update_and_list_categories(
+    gql: GraphQLClient, state: AppState, owner: Member, other_owner: Member
+) -> None:
+    await _cache_product(state, owner.workspace_id, "P")
     result = await ok(gql, CREATE_CATEGORY, "createExpenseCategory",
                       {"name": "Parking", "wefactProductCode": "P"})
     assert result["__typename"] == "ExpenseCategory"
