@@ -25,23 +25,30 @@ class Sizes:
     import_repetitions: int
     invoice_entries: int
     invoice_customers: int
+    invoice_repetitions: int
     unbilled_entries: int
     unbilled_repetitions: int
+    timeout_seconds: float
 
     @classmethod
     def for_mode(cls, *, quick: bool) -> Sizes:
         if quick:
             return cls(
-                quick=True, list_entries=20_000, list_seconds=5.0, list_repetitions=3,
-                list_concurrency=4, import_debtors=2_000, import_repetitions=3,
-                invoice_entries=1_000, invoice_customers=10,
+                quick=True, list_entries=20_000, list_seconds=4.0, list_repetitions=3,
+                list_concurrency=4, import_debtors=1_000, import_repetitions=2,
+                invoice_entries=500, invoice_customers=5,
+                invoice_repetitions=2,
                 unbilled_entries=100_000, unbilled_repetitions=5,
+                timeout_seconds=90.0,
             )
         return cls(
             quick=False, list_entries=200_000, list_seconds=8.0, list_repetitions=5,
             list_concurrency=4, import_debtors=10_000, import_repetitions=3,
             invoice_entries=10_000, invoice_customers=100,
+            invoice_repetitions=3,
             unbilled_entries=1_000_000, unbilled_repetitions=7,
+            # A benchmark still running after this is reported as timed out, not waited for.
+            timeout_seconds=900.0,
         )
 
 

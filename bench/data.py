@@ -61,6 +61,7 @@ async def seed_catalog(
     customers: int = 100,
     projects: int = 300,
     activities: int = 20,
+    number_prefix: str = "DB",
 ) -> Catalog:
     """Users, customers, projects (hourly, billed at the project rate) and activities."""
     slug = name.lower().replace(" ", "-")
@@ -77,7 +78,7 @@ async def seed_catalog(
         "customers",
         columns=["workspace_id", "name", "customer_number", "hourly_rate", "archived"],
         records=[
-            (workspace_id, f"Customer {i:05d}", f"DB{i:05d}", Decimal("90.00"), False)
+            (workspace_id, f"Customer {i:05d}", f"{number_prefix}{i:05d}", Decimal("90.00"), False)
             for i in range(customers)
         ],
     )
@@ -120,7 +121,13 @@ TIME_ENTRY_COLUMNS = [
 
 
 def _time_entries(
-    catalog: Catalog, count: int, *, seed: int, invoiced_share: float, days: int
+    catalog: Catalog,
+    count: int,
+    *,
+    seed: int,
+    invoiced_share: float,
+    billable_share: float,
+    days: int,
 ) -> Iterator[tuple[object, ...]]:
     rng = random.Random(seed)  # test data, not secrets
     quarter_hours = [Decimal(q) / 4 for q in range(1, 33)]
@@ -132,7 +139,7 @@ def _time_entries(
             rng.choice(catalog.project_ids),
             rng.choice(catalog.activity_ids),
             FIRST_DAY + dt.timedelta(days=rng.randrange(days)),
-            rng.random() < 0.9,
+            rng.random() < billable_share,
             status,
             rng.choice(quarter_hours),
             f"Work item {i}",
@@ -147,12 +154,18 @@ async def seed_time_entries(
     *,
     seed: int = 1,
     invoiced_share: float = 0.0,
+    billable_share: float = 0.9,
     days: int = 730,
 ) -> None:
     """``count`` time entries spread over users, projects, activities and ``days`` days."""
     chunk: list[tuple[object, ...]] = []
     for record in _time_entries(
-        catalog, count, seed=seed, invoiced_share=invoiced_share, days=days
+        catalog,
+        count,
+        seed=seed,
+        invoiced_share=invoiced_share,
+        billable_share=billable_share,
+        days=days,
     ):
         chunk.append(record)
         if len(chunk) >= COPY_CHUNK:

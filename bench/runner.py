@@ -32,8 +32,22 @@ def _graphql_list() -> Benchmark:
     return graphql_list.run
 
 
+def _imports() -> Benchmark:
+    from bench import imports
+
+    return imports.run
+
+
+def _invoicing() -> Benchmark:
+    from bench import invoicing
+
+    return invoicing.run
+
+
 BENCHMARKS: dict[str, Callable[[], Benchmark]] = {
     "graphql_list": _graphql_list,
+    "import": _imports,
+    "invoice": _invoicing,
 }
 
 AIMS: dict[str, tuple[str, Callable[[dict[str, Any]], bool | None]]] = {
@@ -46,6 +60,18 @@ AIMS: dict[str, tuple[str, Callable[[dict[str, Any]], bool | None]]] = {
         lambda f: (
             f["graphql_list_statements"]["first_10"] == f["graphql_list_statements"]["first_100"]
             if "graphql_list_statements" in f
+            else None
+        ),
+    ),
+    "import_repeat_calls": (
+        "repeated import ≈ 10 calls (one per list page of 1000)",
+        lambda f: f["import_repeat_calls"] <= 11 if "import_repeat_calls" in f else None,
+    ),
+    "invoice_overhead_ms_per_invoice": (
+        "invoice overhead < 20 ms per invoice",
+        lambda f: (
+            f["invoice_overhead_ms_per_invoice"] < 20
+            if "invoice_overhead_ms_per_invoice" in f
             else None
         ),
     ),
@@ -97,7 +123,11 @@ async def run(sizes: Sizes, selected: list[str]) -> dict[str, Any]:
                 began = time.perf_counter()
                 try:
                     benchmark = BENCHMARKS[name]()
-                    await benchmark(state, database_url, sizes, report, tool)
+                    await asyncio.wait_for(
+                        benchmark(state, database_url, sizes, report, tool), sizes.timeout_seconds
+                    )
+                except TimeoutError:
+                    report.skipped[name] = f"timed out after {sizes.timeout_seconds:.0f} s"
                 except ImportError as exc:
                     report.skipped[name] = f"not available yet: {exc}"
                 except Exception as exc:  # report and go on: one broken benchmark is no reason
