@@ -21,6 +21,7 @@ from schema.runs import types as runs_types
 from schema.runs.operations import RunsQuery, RunsSubscription
 from schema.tenancy import types as tenancy_types
 from schema.tenancy.operations import TenancyMutation, TenancyQuery
+from schema.unbilled.operations import UnbilledMutation, UnbilledQuery
 from schema.wefact.operations import WefactMutation, WefactQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
@@ -42,14 +43,16 @@ register_node("CustomerImport", models.Run, imports_types.customer_import_node)
 
 @strawberry.type(description="Everything you can read.")
 class Query(
-    NodeQuery, TenancyQuery, DomainQuery, WefactQuery, RunsQuery, ImportsQuery, InvoicingQuery
+    NodeQuery, TenancyQuery, DomainQuery, WefactQuery, RunsQuery, ImportsQuery, InvoicingQuery,
+    UnbilledQuery,
 ):
     pass
 
 
 @strawberry.type(description="Everything you can change.")
 class Mutation(
-    TenancyMutation, DomainMutation, WefactMutation, ImportsMutation, InvoicingMutation
+    TenancyMutation, DomainMutation, WefactMutation, ImportsMutation, InvoicingMutation,
+    UnbilledMutation,
 ):
     pass
 

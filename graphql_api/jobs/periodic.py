@@ -39,13 +39,20 @@ async def _nightly_customer_import(runner: JobRunner, timestamp: int) -> None:
     await start_nightly_imports(runner, timestamp)
 
 
+async def _status_sync(runner: JobRunner, timestamp: int) -> None:
+    # Imported here: the service imports the jobs package, which must not need it back.
+    from graphql_api.services.status_sync import start_periodic_status_syncs
+
+    await start_periodic_status_syncs(runner, timestamp)
+
+
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # Resume or fail runs whose worker died; re-queue runs that lost their job.
     PeriodicJob(name="maintenance:reap_runs", cron="* * * * *", run=_reap_runs),
     # A customer import for each workspace with auto-import on and an active connection
     # (skipping workspaces whose import is still active), at 03:00 server time.
     PeriodicJob(name="nightly:customer_import", cron="0 3 * * *", run=_nightly_customer_import),
-    # To be added by the invoicing work: the invoice status sync, e.g.
-    #   PeriodicJob(name="periodic:invoice_status_sync", cron="*/15 * * * *", run=...)
-    #   starting a STATUS_SYNC run per connected workspace.
+    # The invoice status sync (WeFact has no webhooks): a STATUS_SYNC run per workspace with
+    # an active connection (skipping workspaces whose sync is still active), every 15 minutes.
+    PeriodicJob(name="periodic:invoice_status_sync", cron="*/15 * * * *", run=_status_sync),
 )

@@ -39,6 +39,7 @@ HANDLER_MODULES: tuple[str, ...] = (
     # runs runs. Add yours here, e.g. "graphql_api.services.customer_import".
     "graphql_api.services.customer_import",
     "graphql_api.services.invoicing.engine",
+    "graphql_api.services.status_sync.sync",
 )
 
 RUN_QUEUE = "runs"

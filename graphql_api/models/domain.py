@@ -169,6 +169,11 @@ class ProjectActivity(IdMixin, WorkspaceMixin, Base):
     billable: Mapped[bool] = mapped_column(server_default=text("true"))
 
 
+OPEN_BILLABLE = text("status = 'OPEN' AND invoice_line_id IS NULL AND billable")
+"""Registrations still to invoice: the condition of the partial indexes the Unbilled report
+reads; the report's queries use this very clause, so PostgreSQL can match them."""
+
+
 class RegistrationMixin(IdMixin, WorkspaceMixin, TimestampMixin):
     """What hours, expenses and trips share: who, where, when, and invoicing state."""
 
@@ -192,6 +197,15 @@ class TimeEntry(RegistrationMixin, Base):
     __table_args__ = (
         Index("ix_time_entries_ws_date_id", "workspace_id", "date", "id"),
         Index("ix_time_entries_project_status", "project_id", "status", "date"),
+        # Unbilled: only open billable rows, with what the amount needs (index-only scans).
+        Index(
+            "ix_time_entries_open_billable",
+            "workspace_id",
+            "project_id",
+            "date",
+            postgresql_include=["hours", "rate"],
+            postgresql_where=OPEN_BILLABLE,
+        ),
     )
 
     activity_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("activities.id"))
@@ -209,6 +223,15 @@ class Expense(RegistrationMixin, Base):
     __table_args__ = (
         Index("ix_expenses_ws_date_id", "workspace_id", "date", "id"),
         Index("ix_expenses_project_status", "project_id", "status", "date"),
+        # Unbilled: only open billable rows, with what the amount needs (index-only scans).
+        Index(
+            "ix_expenses_open_billable",
+            "workspace_id",
+            "project_id",
+            "date",
+            postgresql_include=["quantity", "unit_price"],
+            postgresql_where=OPEN_BILLABLE,
+        ),
     )
 
     category_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("expense_categories.id"))
@@ -224,6 +247,15 @@ class Trip(RegistrationMixin, Base):
     __table_args__ = (
         Index("ix_trips_ws_date_id", "workspace_id", "date", "id"),
         Index("ix_trips_project_status", "project_id", "status", "date"),
+        # Unbilled: only open billable rows, with what the amount needs (index-only scans).
+        Index(
+            "ix_trips_open_billable",
+            "workspace_id",
+            "project_id",
+            "date",
+            postgresql_include=["distance_km", "rate"],
+            postgresql_where=OPEN_BILLABLE,
+        ),
     )
 
     from_address: Mapped[str] = mapped_column(String(300))

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from graphql_api.models.base import (
@@ -88,6 +88,15 @@ class InvoiceLine(IdMixin, WorkspaceMixin, Base):
     """One line; ``amount`` is always quantity × unit price rounded half-up to cents."""
 
     __tablename__ = "invoice_lines"
+    __table_args__ = (
+        # Unbilled: what a fixed price / subscription project has been invoiced already.
+        Index(
+            "ix_invoice_lines_project_kind",
+            "project_id",
+            "kind",
+            postgresql_where=text("project_id IS NOT NULL"),
+        ),
+    )
 
     invoice_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("invoices.id", ondelete="CASCADE"), index=True
@@ -102,3 +111,8 @@ class InvoiceLine(IdMixin, WorkspaceMixin, Base):
     tax_percentage: Mapped[Decimal | None] = mapped_column(Money)
     period_start: Mapped[dt.date | None] = mapped_column(Date)
     period_end: Mapped[dt.date | None] = mapped_column(Date)
+    project_id: Mapped[int | None] = mapped_column(
+        BigInteger,
+        ForeignKey("projects.id"),
+        comment="The project a FIXED_PRICE or SUBSCRIPTION line bills (Unbilled).",
+    )

@@ -372,6 +372,12 @@ class Invoice(Node):
     released_reason: str | None = strawberry.field(
         description="Why its registrations were opened again (failed or released)."
     )
+    status_changed_at: dt.datetime | None = strawberry.field(
+        description="When the status last changed (made, synced from WeFact, released)."
+    )
+    paid_at: dt.date | None = strawberry.field(
+        description="When WeFact reported it paid (the status sync), if it is."
+    )
     created_at: dt.datetime = strawberry.field(description="When it was recorded.")
     updated_at: dt.datetime = strawberry.field(description="When it last changed.")
     pk: strawberry.Private[int]
@@ -426,6 +432,8 @@ class Invoice(Node):
             amount_incl=row.amount_incl,
             error=row.error,
             released_reason=row.released_reason,
+            status_changed_at=row.status_changed_at,
+            paid_at=row.paid_at,
             created_at=row.created_at,
             updated_at=row.updated_at,
             pk=row.id,

@@ -40,6 +40,7 @@ from graphql_api.models import (
     InvoiceLine,
     InvoiceMode,
     InvoiceStatus,
+    LineKind,
     RunKind,
     RunStatus,
 )
@@ -159,6 +160,10 @@ def invoice_input(pending: Pending, debtor_code: str) -> InvoiceInput:
                 price_excl=line.unit_price,
                 product_code=line.product_code,
                 date=line.period_start,
+                # Subscription lines (invoiceUnbilled) carry their period: WeFact
+                # StartDate/EndDate, HostFact StartPeriod.
+                start_date=line.period_start if line.kind is LineKind.SUBSCRIPTION else None,
+                end_date=line.period_end if line.kind is LineKind.SUBSCRIPTION else None,
             )
             for line in pending.lines
         ],

@@ -105,6 +105,11 @@ async def release_registrations(session: AsyncSession, invoice_id: int) -> int:
             )
         )
         count += int(result.rowcount)  # type: ignore[attr-defined]
+    # Its subscription periods are due again too (Unbilled); imported here: unbilled builds
+    # on this module.
+    from graphql_api.services.unbilled.invoice import reopen_subscription_periods
+
+    await reopen_subscription_periods(session, invoice_id)
     return count
 
 

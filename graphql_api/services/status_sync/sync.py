@@ -1,0 +1,281 @@
+"""The invoice status sync: WeFact has no webhooks, so we poll it.
+
+One STATUS_SYNC run per workspace at a time (the job lock), started by ``syncInvoiceStatuses``
+or every 15 minutes for each workspace with an active connection. A run:
+
+1. lists the invoices WeFact modified since the last successful sync (``modified[from]``),
+   minus a margin, and updates our records matched on WeFact's identifier (same provider):
+   status 2 (and HostFact's 1) SENT, 3 PARTLY_PAID, 4 PAID (with the paid date), 8/9
+   CREDITED. A status unchanged since our record is left alone (re-reading is harmless).
+2. asks WeFact for each of our CONCEPT invoices (at most ``MAX_CONCEPT_CHECKS`` per run, the
+   least recently checked first): a concept WeFact no longer knows was deleted there, so our
+   record becomes RELEASED with that reason and its registrations (and subscription periods)
+   are open again — exactly as ``releaseInvoice`` leaves them.
+3. only then stores the start of this run as ``last_status_sync_at``: a run that failed half
+   way is simply covered again by the next one.
+
+Decisions:
+
+- The margin (``MARGIN``, one day) covers clock skew and time zones: WeFact reports and filters
+  on naive times in its own zone (Europe/Amsterdam; a self-hosted HostFact in any zone), so the
+  cut-off is converted to Amsterdam time and a day earlier — anything a little older is read
+  again, nothing is missed.
+- The very first sync starts at the creation of our oldest invoice still being followed.
+- The paid date: the provider's invoice data carries no payment date in our client model, so
+  the day WeFact last modified the invoice (when it was marked paid) is used, else today.
+- An invoice credited in WeFact by hand becomes CREDITED but its registrations stay invoiced:
+  crediting can mean a write-off, and billing the work again must be a decision
+  (``releaseInvoice`` on the credited invoice opens them again).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import integrations
+from graphql_api.errors import DomainError
+from graphql_api.jobs import LockScope, RunContext, run_task, start_run
+from graphql_api.models import (
+    Invoice,
+    InvoiceStatus,
+    Run,
+    RunKind,
+    RunStatus,
+    Subscription,
+    WefactSettings,
+)
+from graphql_api.models.runs import ACTIVE_RUN_STATUSES
+from graphql_api.services.auth import utcnow
+from graphql_api.services.invoicing.records import (
+    locked_invoice,
+    our_status,
+    release_registrations,
+)
+from graphql_api.services.invoicing.selection import local_today
+from graphql_api.services.wefact.connection import (
+    ProviderServices,
+    active_provider,
+    provider_error,
+)
+from integrations import InvoicingProvider
+
+if TYPE_CHECKING:
+    from graphql_api.jobs.worker import JobRunner
+
+logger = logging.getLogger(__name__)
+
+PROVIDER_ZONE = ZoneInfo("Europe/Amsterdam")
+MARGIN = dt.timedelta(days=1)
+"""Re-read this much before the last sync: covers the provider's clock and time zone."""
+
+MAX_CONCEPT_CHECKS = 200
+"""``invoice/show`` calls per run to detect deleted concepts (WeFact's budget is ~300/min)."""
+
+BATCH = 500
+"""Listed invoices matched against ours per transaction."""
+
+TRACKED = (
+    InvoiceStatus.CONCEPT,
+    InvoiceStatus.SENT,
+    InvoiceStatus.PARTLY_PAID,
+    InvoiceStatus.PAID,
+)
+"""Statuses WeFact can still change (a paid invoice can still be credited)."""
+
+DELETED_REASON = "The concept was deleted in WeFact (found by the status sync)."
+
+
+def provider_time(moment: dt.datetime) -> dt.datetime:
+    """Our (aware) time as WeFact's naive clock reads it."""
+    return moment.astimezone(PROVIDER_ZONE).replace(tzinfo=None)
+
+
+async def start_status_sync(
+    services: ProviderServices, session: AsyncSession, workspace_id: int, user_id: int | None
+) -> Run:
+    """Queue a status sync in the caller's transaction, or return the one already queued or
+    running. Raises ``Conflict`` (code NOT_ACTIVATED) without an active WeFact connection."""
+    await active_provider(services, session, workspace_id)
+    active = await session.scalar(
+        select(Run)
+        .where(
+            Run.workspace_id == workspace_id,
+            Run.kind == RunKind.STATUS_SYNC,
+            Run.status.in_(ACTIVE_RUN_STATUSES),
+        )
+        .order_by(Run.id)
+        .limit(1)
+    )
+    if active is not None:
+        return active
+    return await start_run(session, workspace_id, RunKind.STATUS_SYNC, {}, user_id)
+
+
+async def start_periodic_status_syncs(runner: JobRunner, timestamp: int) -> None:
+    """Periodic job: a status sync for every workspace with an active connection (one that
+    still has a sync queued or running is left to it)."""
+    sessionmaker = runner.state.sessionmaker
+    async with sessionmaker() as session:
+        workspace_ids = list(
+            await session.scalars(
+                select(WefactSettings.workspace_id)
+                .where(WefactSettings.active)
+                .order_by(WefactSettings.workspace_id)
+            )
+        )
+    for workspace_id in workspace_ids:
+        async with sessionmaker() as session, session.begin():
+            busy = await session.scalar(
+                select(Run.id)
+                .where(
+                    Run.workspace_id == workspace_id,
+                    Run.kind == RunKind.STATUS_SYNC,
+                    Run.status.in_(ACTIVE_RUN_STATUSES),
+                )
+                .limit(1)
+            )
+            if busy is None:
+                await start_run(
+                    session, workspace_id, RunKind.STATUS_SYNC, {"trigger": "periodic"}, None
+                )
+
+
+def _paid_on(found: integrations.Invoice) -> dt.date:
+    return found.modified.date() if found.modified is not None else local_today()
+
+
+async def _apply(
+    ctx: RunContext, provider_kind: Subscription, batch: dict[str, integrations.Invoice]
+) -> None:
+    """Update our tracked invoices among ``batch`` (by WeFact identifier), one transaction."""
+    if not batch:
+        return
+    updated = 0
+    async with ctx.transaction() as session:
+        ours = await session.scalars(
+            select(Invoice)
+            .where(
+                Invoice.workspace_id == ctx.workspace_id,
+                Invoice.provider == provider_kind,
+                Invoice.wefact_identifier.in_(batch),
+                Invoice.status.in_(TRACKED),
+            )
+            .order_by(Invoice.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        now = utcnow()
+        for invoice in ours:
+            assert invoice.wefact_identifier is not None
+            found = batch[invoice.wefact_identifier]
+            status = our_status(found.status)
+            if status is invoice.status and invoice.wefact_status == found.status:
+                continue
+            invoice.status = status
+            invoice.wefact_status = int(found.status)
+            invoice.wefact_code = found.code or invoice.wefact_code
+            invoice.status_changed_at = now
+            if status is InvoiceStatus.PAID and invoice.paid_at is None:
+                invoice.paid_at = _paid_on(found)
+            updated += 1
+        await session.flush()
+        await ctx.progress(counts={"checked": len(batch), "updated": updated}, session=session)
+
+
+async def _release_deleted(ctx: RunContext, invoice_id: int) -> bool:
+    """Our concept is gone from WeFact: RELEASED, registrations and periods open again."""
+    async with ctx.transaction() as session:
+        invoice = await locked_invoice(session, invoice_id)
+        if invoice is None or invoice.status is not InvoiceStatus.CONCEPT:
+            return False  # changed meanwhile (e.g. released by releaseInvoice)
+        invoice.status = InvoiceStatus.RELEASED
+        invoice.wefact_status = None
+        invoice.released_reason = DELETED_REASON
+        invoice.status_changed_at = utcnow()
+        await release_registrations(session, invoice_id)
+        await session.flush()
+        await ctx.progress(counts={"released": 1}, session=session)
+    return True
+
+
+async def _first_since(session: AsyncSession, workspace_id: int) -> dt.datetime | None:
+    """Where the very first sync starts: our oldest invoice still followed."""
+    oldest: dt.datetime | None = await session.scalar(
+        select(func.min(Invoice.created_at)).where(
+            Invoice.workspace_id == workspace_id, Invoice.status.in_(TRACKED)
+        )
+    )
+    return oldest
+
+
+async def _check_concepts(
+    ctx: RunContext, provider: InvoicingProvider, provider_kind: Subscription
+) -> None:
+    async with ctx.sessionmaker() as session:
+        concepts = (
+            await session.execute(
+                select(Invoice.id, Invoice.wefact_identifier)
+                .where(
+                    Invoice.workspace_id == ctx.workspace_id,
+                    Invoice.provider == provider_kind,
+                    Invoice.status == InvoiceStatus.CONCEPT,
+                    Invoice.wefact_identifier.is_not(None),
+                )
+                # Least recently touched first, so a long list is covered over several runs.
+                .order_by(Invoice.updated_at, Invoice.id)
+                .limit(MAX_CONCEPT_CHECKS)
+            )
+        ).all()
+    for invoice_id, identifier in concepts:
+        assert identifier is not None  # selected so
+        try:
+            found = await provider.show_invoice(int(identifier))
+        except integrations.NotFoundError:
+            await _release_deleted(ctx, invoice_id)
+            continue
+        await _apply(ctx, provider_kind, {identifier: found})
+        async with ctx.transaction() as session:
+            # Checked: to the back of the queue.
+            await session.execute(
+                update(Invoice).where(Invoice.id == invoice_id).values(updated_at=func.now())
+            )
+
+
+@run_task(RunKind.STATUS_SYNC, lock=LockScope.KIND_PER_WORKSPACE)
+async def sync_invoice_statuses(ctx: RunContext) -> RunStatus:
+    """The job of a status sync run (safe to repeat: it only moves records to WeFact's state)."""
+    started = utcnow()
+    services = ProviderServices(ctx.settings, ctx.secret_box, ctx.http)
+    async with ctx.sessionmaker() as session:
+        settings, provider = await active_provider(services, session, ctx.workspace_id)
+        since = settings.last_status_sync_at or await _first_since(session, ctx.workspace_id)
+        provider_kind = settings.subscription
+    try:
+        if since is not None:
+            batch: dict[str, integrations.Invoice] = {}
+            async for found in provider.iter_invoices_modified_since(
+                provider_time(since - MARGIN)
+            ):
+                batch[str(found.identifier)] = found
+                if len(batch) >= BATCH:
+                    await _apply(ctx, provider_kind, batch)
+                    batch = {}
+            await _apply(ctx, provider_kind, batch)
+        await _check_concepts(ctx, provider, provider_kind)
+    except integrations.ProviderError as exc:
+        # Plain words and what to do; last_status_sync_at stays, so nothing is skipped.
+        error: DomainError = provider_error(exc, services)
+        raise error from None
+    async with ctx.transaction() as session:
+        await session.execute(
+            update(WefactSettings)
+            .where(WefactSettings.workspace_id == ctx.workspace_id)
+            .values(last_status_sync_at=started)
+        )
+    return RunStatus.SUCCEEDED

@@ -1,0 +1,478 @@
+"""Invoice projects from the Unbilled report, on the invoicing engine's exactly-once machinery.
+
+``start_unbilled_run`` does, in the caller's ONE transaction:
+
+1. lock the selected projects (``SELECT … FOR UPDATE``, id order): a concurrent
+   ``invoiceUnbilled`` for any of them waits here, then sees what this one billed;
+2. read what is due with the report's own statement (``unbilled_rows``), after the lock;
+3. hourly projects: their open billable registrations up to ``until`` go through the
+   invoicing engine's ``select_registrations`` (locked, the same line rules and problems);
+4. fixed price: one line for the amount due, with the project's product (else the default
+   product); subscription: one line per due period with its dates;
+5. record the run, its invoices (PENDING) and lines, reserve the registrations (the engine's
+   ``reserve``), and move ``subscription_billed_until`` past the billed periods.
+
+The engine's job (``perform_invoice_run``) then makes the invoices in WeFact exactly as for
+``invoiceInWefact``: lookup by reference before any retry, resume, failures releasing.
+
+Nothing due for the selection: ``InvalidInput`` code NOTHING_TO_INVOICE (so a second call
+for the same date bills nothing and says so).
+
+Undo: when an invoice is released or fails, ``reopen_subscription_periods`` (called from the
+engine's ``release_registrations``) moves ``subscription_billed_until`` back to the day
+before its earliest period — unless a later period of the project is still on a live
+invoice. Then the column stays, and the released periods are found as "released and not
+covered by a live invoice" by the report instead (``report.released_periods``), so they are
+due again either way: never billed twice, never skipped. A fixed price needs no such step:
+what was invoiced is always summed from the live lines.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from graphql_api.errors import Conflict, InvalidInput
+from graphql_api.jobs import start_run
+from graphql_api.models import (
+    Customer,
+    Invoice,
+    InvoiceLine,
+    InvoiceMode,
+    InvoiceStatus,
+    LineKind,
+    Project,
+    Run,
+    RunKind,
+    WefactProduct,
+    WefactSettings,
+)
+from graphql_api.models.domain import OPEN_BILLABLE
+from graphql_api.services.invoicing.create import selection_error
+from graphql_api.services.invoicing.lines import LineDraft, RegKey, RegKind, totals
+from graphql_api.services.invoicing.records import reserve
+from graphql_api.services.invoicing.selection import (
+    MAX_SELECTION,
+    MODELS,
+    InvoiceDraft,
+    InvoiceOptions,
+    RegistrationRef,
+    check_options,
+    local_today,
+    select_registrations,
+)
+from graphql_api.services.unbilled.periods import ONE_DAY, Period
+from graphql_api.services.unbilled.report import (
+    DEAD_STATUSES,
+    PRICED_METHODS,
+    UnbilledFilter,
+    UnbilledRow,
+    unbilled_rows,
+)
+
+MAX_PROJECTS = 100
+"""Projects per invoiceUnbilled (the list cap of the API)."""
+
+ONE = Decimal("1.00")
+
+
+@dataclass
+class PricedLine(LineDraft):
+    """A fixed-price or subscription line: it bills a project, not registrations."""
+
+    project_id: int | None = None
+
+
+def _label(kind: RegKind, pk: int) -> str:
+    """The registration's global id, as the caller would have sent it (for messages)."""
+    return base64.urlsafe_b64encode(f"{kind.value}:{pk}".encode()).decode()
+
+
+async def _lock_projects(
+    session: AsyncSession, workspace_id: int, project_ids: Sequence[int]
+) -> dict[int, Project]:
+    rows = await session.scalars(
+        select(Project)
+        .where(Project.id.in_(project_ids), Project.workspace_id == workspace_id)
+        .order_by(Project.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    found = {row.id: row for row in rows}
+    missing = [pk for pk in dict.fromkeys(project_ids) if pk not in found]
+    if missing:
+        raise InvalidInput(
+            f"{len(missing)} of the selected projects do not exist in your workspace.",
+            field="projectIds",
+            # Not NOT_FOUND: that code is a NotFoundError, outside invoiceInWefact's union.
+            code="UNKNOWN_PROJECT",
+        )
+    return found
+
+
+async def _open_refs(
+    session: AsyncSession, workspace_id: int, project_ids: Sequence[int], until: dt.date
+) -> list[RegistrationRef]:
+    """Every open billable registration of the projects up to ``until`` (the report's rule)."""
+    refs: list[RegistrationRef] = []
+    if not project_ids:
+        return refs
+    for kind, model in MODELS.items():
+        ids = await session.scalars(
+            select(model.id)
+            .where(
+                model.workspace_id == workspace_id,
+                model.project_id.in_(project_ids),
+                OPEN_BILLABLE,
+                model.date <= until,
+            )
+            .order_by(model.id)
+        )
+        refs.extend(RegistrationRef(kind, pk, _label(kind, pk)) for pk in ids)
+    return refs
+
+
+def _period_text(period: Period) -> str:
+    text = f"{period.start.isoformat()} – {period.end.isoformat()}"
+    return f"{text} (pro rata)" if not period.full else text
+
+
+def _priced_lines(
+    row: UnbilledRow, product: str, vat: Decimal | None, invoice_date: dt.date
+) -> list[PricedLine]:
+    project = row.project
+    lines: list[PricedLine] = []
+    fixed = row.fixed_price
+    if fixed is not None and fixed.due > 0:
+        if fixed.instalments > 1:
+            first, last = fixed.first_due_instalment, fixed.instalments_due
+            which = f"instalment {last}" if first >= last else f"instalments {first}–{last}"
+            description = f"{project.name}: fixed price, {which} of {fixed.instalments}"
+        else:
+            description = f"{project.name}: fixed price"
+        lines.append(
+            PricedLine(
+                position=0, kind=LineKind.FIXED_PRICE, product_code=product,
+                description=description, quantity=ONE, unit_price=fixed.due, amount=fixed.due,
+                tax_percentage=vat, date=invoice_date, period_start=invoice_date,
+                period_end=invoice_date, project_id=project.id,
+            )
+        )
+    for period in row.periods:
+        lines.append(
+            PricedLine(
+                position=0, kind=LineKind.SUBSCRIPTION, product_code=product,
+                description=f"{project.name}: subscription {_period_text(period)}",
+                quantity=ONE, unit_price=period.amount, amount=period.amount,
+                tax_percentage=vat, date=period.start, period_start=period.start,
+                period_end=period.end, project_id=project.id,
+            )
+        )
+    return lines
+
+
+def _new_draft(
+    customer: Customer,
+    project: Project | None,
+    options: InvoiceOptions,
+    settings: WefactSettings,
+    invoice_date: dt.date,
+) -> InvoiceDraft:
+    """An invoice for a customer without open registrations (only priced lines)."""
+    term = options.term_days
+    if term is None:
+        term = customer.payment_term_days
+    if term is None:
+        term = settings.payment_term_days
+    return InvoiceDraft(
+        customer=customer,
+        project=project,
+        lines=[],
+        totals=totals([]),
+        invoice_date=invoice_date,
+        term_days=term,
+        description=options.description,
+        reference=(options.reference or "").strip() or None,
+    )
+
+
+def _product_problem(project: Project, code: str | None, known: set[str]) -> str | None:
+    if not code:
+        return (
+            f"Project {project.name!r} has no WeFact product: link a product to the project "
+            "or set a default product in the WeFact settings."
+        )
+    if code not in known:
+        return (
+            f"WeFact product {code!r} (used by project {project.name!r}) is no longer in the "
+            "product list. Sync the products and link an existing one."
+        )
+    return None
+
+
+async def start_unbilled_run(  # noqa: PLR0912, PLR0915 - one transaction, read top to bottom
+    session: AsyncSession,
+    workspace_id: int,
+    *,
+    user_id: int | None,
+    project_ids: Sequence[int],
+    until: dt.date,
+    options: InvoiceOptions,
+    today: dt.date | None = None,
+) -> Run:
+    """Record and reserve everything due for ``project_ids`` up to ``until``; queue the run.
+
+    Raises ``InvalidInput`` (unknown project, no product, nothing due: NOTHING_TO_INVOICE),
+    ``Conflict`` (WeFact not activated, registrations taken by another run). On any error the
+    caller's transaction rolls back: nothing stays.
+    """
+    check_options(options)
+    if not project_ids:
+        raise InvalidInput("Select at least one project.", field="projectIds")
+    if len(set(project_ids)) > MAX_PROJECTS:
+        raise InvalidInput(f"Invoice at most {MAX_PROJECTS} projects at once.", field="projectIds")
+    projects = await _lock_projects(session, workspace_id, project_ids)
+    settings = await session.scalar(
+        select(WefactSettings).where(WefactSettings.workspace_id == workspace_id)
+    )
+    if settings is None or not settings.active:
+        raise Conflict(
+            "WeFact is not activated for this workspace. An admin can activate it under "
+            "Settings → WeFact.",
+            code="NOT_ACTIVATED",
+        )
+    rows = await unbilled_rows(
+        session, workspace_id, UnbilledFilter(until=until, project_ids=tuple(projects))
+    )
+
+    # Hours, expenses and trips: the engine's own selection (locks them, checks every rule).
+    hourly = [r.project.id for r in rows if r.project.billing_method not in PRICED_METHODS]
+    refs = await _open_refs(session, workspace_id, hourly, until)
+    if len(refs) > MAX_SELECTION:
+        raise InvalidInput(
+            f"These projects have {len(refs)} open registrations up to {until.isoformat()}; "
+            f"invoice at most {MAX_SELECTION} at once (choose an earlier date or fewer "
+            "projects).",
+            field="projectIds",
+            code="TOO_MANY_REGISTRATIONS",
+        )
+    drafts: dict[tuple[int, int | None], InvoiceDraft] = {}
+    if refs:
+        selection = await select_registrations(
+            session, workspace_id, refs, options, lock=True, today=today
+        )
+        if selection.blocking:
+            error = selection_error(selection.blocking)
+            if error.code == "NOT_FOUND":
+                # Deleted between reading and locking them: nothing to fix in the input.
+                raise Conflict(
+                    "Registrations of these projects changed meanwhile; try again.",
+                    field="projectIds",
+                )
+            error.field = "projectIds"
+            raise error
+        for draft in selection.drafts:
+            drafts[(draft.customer.id, draft.project.id if draft.project else None)] = draft
+
+    # Fixed prices and subscriptions.
+    vat: dict[str, Decimal | None] = {
+        p.code: p.tax_percentage
+        for p in await session.scalars(
+            select(WefactProduct).where(WefactProduct.workspace_id == workspace_id)
+        )
+    }
+    invoice_date = options.invoice_date or today or local_today()
+    problems: list[str] = []
+    priced: dict[tuple[int, int | None], list[PricedLine]] = {}
+    customers: dict[int, Customer] = {}
+    billed_until: dict[int, dt.date] = {}
+    for row in rows:
+        if row.project.billing_method not in PRICED_METHODS:
+            continue
+        project = row.project
+        product = project.wefact_product_code or settings.default_product_code
+        problem = _product_problem(project, product, set(vat))
+        if problem:
+            problems.append(problem)
+            continue
+        assert product is not None
+        lines = _priced_lines(row, product, vat.get(product), invoice_date)
+        if not lines:
+            continue
+        key = (project.customer_id, project.id if options.per_project else None)
+        priced.setdefault(key, []).extend(lines)
+        customers[project.customer_id] = row.customer
+        if row.periods:
+            last = max(p.end for p in row.periods)
+            current = project.subscription_billed_until
+            billed_until[project.id] = max(last, current) if current else last
+    if problems:
+        shown = " ".join(problems[:5])
+        raise InvalidInput(shown, field="projectIds", code="NO_PRODUCT")
+
+    for key, lines in priced.items():
+        target = drafts.get(key)
+        if target is None:
+            target = _new_draft(
+                customers[key[0]], projects[key[1]] if key[1] is not None else None,
+                options, settings, invoice_date,
+            )
+            drafts[key] = target
+        target.lines.extend(lines)
+    if not drafts:
+        raise InvalidInput(
+            f"Nothing to invoice up to {until.isoformat()} for the selected projects: no open "
+            "billable registrations, no fixed price due and no subscription period due (an "
+            "earlier invoice may already have billed them).",
+            field="projectIds",
+            code="NOTHING_TO_INVOICE",
+        )
+    ordered = sorted(drafts.values(), key=lambda d: (d.customer.name, d.customer.id,
+                                                     d.project.id if d.project else 0))
+    for draft in ordered:
+        for position, line in enumerate(draft.lines, start=1):
+            line.position = position
+        draft.totals = totals(draft.lines)
+
+    mode = options.mode or settings.invoice_mode
+    run = await start_run(
+        session,
+        workspace_id,
+        RunKind.INVOICE,
+        {
+            "source": "unbilled",
+            "until": until.isoformat(),
+            "projects": len(projects),
+            "mode": mode.value,
+            "perProject": options.per_project,
+            "registrations": len(refs),
+        },
+        user_id,
+    )
+    labels = {RegKey(ref.kind, ref.pk): ref.label for ref in refs if ref.kind is not None}
+    for draft in ordered:
+        await _record(
+            session, workspace_id, run_id=run.id, settings=settings, mode=mode, draft=draft,
+            labels=labels,
+        )
+    for project_id, last_day in billed_until.items():
+        projects[project_id].subscription_billed_until = last_day
+    run.progress_total = len(ordered)
+    await session.flush()
+    return run
+
+
+async def _record(
+    session: AsyncSession,
+    workspace_id: int,
+    *,
+    run_id: int,
+    settings: WefactSettings,
+    mode: InvoiceMode,
+    draft: InvoiceDraft,
+    labels: dict[RegKey, str],
+) -> None:
+    """One invoice (PENDING) with its lines, and its registrations reserved — as the engine's
+    ``start_invoice_run`` records them, plus the project of fixed-price/subscription lines."""
+    token = secrets.token_hex(4)
+    invoice = Invoice(
+        workspace_id=workspace_id,
+        run_id=run_id,
+        customer_id=draft.customer.id,
+        project_id=draft.project.id if draft.project else None,
+        provider=settings.subscription,
+        reference=f"TT-{workspace_id}-new-{token}",
+        status=InvoiceStatus.PENDING,
+        mode=mode,
+        debtor_code=draft.customer.customer_number,
+        invoice_date=draft.invoice_date,
+        term_days=draft.term_days,
+        description=draft.description,
+        customer_reference=draft.reference,
+        amount_excl=draft.totals.amount_excl,
+        amount_tax=draft.totals.amount_tax,
+        amount_incl=draft.totals.amount_incl,
+    )
+    session.add(invoice)
+    await session.flush()
+    # The engine finds the invoice in WeFact again by this (its ReferenceNumber).
+    invoice.reference = f"TT-{workspace_id}-{invoice.id}-{token}"
+    for line in draft.lines:
+        row = InvoiceLine(
+            workspace_id=workspace_id,
+            invoice_id=invoice.id,
+            position=line.position,
+            kind=line.kind,
+            product_code=line.product_code,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+            tax_percentage=line.tax_percentage,
+            period_start=line.period_start,
+            period_end=line.period_end,
+            project_id=line.project_id if isinstance(line, PricedLine) else None,
+        )
+        session.add(row)
+        await session.flush()
+        if line.covers:
+            await reserve(session, workspace_id, row.id, line.covers, labels)
+
+
+async def reopen_subscription_periods(session: AsyncSession, invoice_id: int) -> None:
+    """The invoice was released or failed: its subscription periods are due again.
+
+    Per project on the invoice: ``subscription_billed_until`` goes back to the day before the
+    invoice's earliest period, unless a later period is still on a live invoice (then the
+    released periods are picked up as "released, not covered" by the report). Runs in the
+    caller's transaction; locks the project rows.
+    """
+    earliest = (
+        await session.execute(
+            select(InvoiceLine.project_id, func.min(InvoiceLine.period_start))
+            .where(
+                InvoiceLine.invoice_id == invoice_id,
+                InvoiceLine.kind == LineKind.SUBSCRIPTION,
+                InvoiceLine.project_id.is_not(None),
+                InvoiceLine.period_start.is_not(None),
+            )
+            .group_by(InvoiceLine.project_id)
+            .order_by(InvoiceLine.project_id)
+        )
+    ).all()
+    for project_id, start in earliest:
+        project = await session.scalar(
+            select(Project)
+            .where(Project.id == project_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        billed = project.subscription_billed_until if project is not None else None
+        if project is None or billed is None or start is None:
+            continue
+        later_live = await session.scalar(
+            select(
+                exists().where(
+                    InvoiceLine.project_id == project_id,
+                    InvoiceLine.kind == LineKind.SUBSCRIPTION,
+                    InvoiceLine.invoice_id != invoice_id,
+                    InvoiceLine.period_start >= start,
+                    Invoice.id == InvoiceLine.invoice_id,
+                    Invoice.status.not_in(DEAD_STATUSES),
+                )
+            )
+        )
+        if later_live or billed < start:
+            continue
+        first = project.subscription_start_date
+        project.subscription_billed_until = (
+            None if first is not None and start <= first else start - ONE_DAY
+        )
+    await session.flush()
