@@ -118,7 +118,7 @@ async def run(state: AppState, database_url: str, sizes: Sizes, report: Report, 
     invoice_counts: list[int] = []
     record_seconds: list[float] = []
     customers = sizes.invoice_customers
-    async with emulator(state) as emu, open_jobs(state) as runner:
+    async with emulator(state) as emu, open_jobs(state, periodic=False) as runner:
         for repetition in range(sizes.invoice_repetitions):
             conn = await connect(database_url)
             try:

@@ -179,3 +179,34 @@ async def test_customers_are_isolated_per_workspace(
     error(result, "NotFoundError", "NOT_FOUND", "id")
     mine = (await gql.data(LIST, {"first": 10}))["customers"]["edges"]
     assert [edge["node"]["name"] for edge in mine] == ["Theirs"]
+
+
+async def test_renumbering_a_customer_drops_its_wefact_link(
+    gql: GraphQLClient, state: AppState
+) -> None:
+    import datetime as dt
+
+    from sqlalchemy import select, update
+
+    from graphql_api.models import Customer
+
+    gid = await customer(gql, "Linked", customerNumber="DB10001")
+    async with state.sessionmaker() as session, session.begin():
+        await session.execute(
+            update(Customer).values(
+                wefact_debtor_code="DB10001",
+                wefact_identifier="7",
+                wefact_modified_at=dt.datetime(2026, 1, 1),  # WeFact's own naive stamp
+            )
+        )
+    await ok(gql, UPDATE_CUSTOMER, "updateCustomer", {"id": gid, "name": "Still linked"})
+    async with state.sessionmaker() as session:
+        row = await session.scalar(select(Customer))
+    assert row is not None and row.wefact_debtor_code == "DB10001"
+    await ok(gql, UPDATE_CUSTOMER, "updateCustomer", {"id": gid, "customerNumber": "DB20000"})
+    async with state.sessionmaker() as session:
+        row = await session.scalar(select(Customer))
+    assert row is not None
+    assert (row.customer_number, row.wefact_debtor_code, row.wefact_identifier) == (
+        "DB20000", None, None,
+    )

@@ -51,7 +51,7 @@ async def jobs(state: AppState) -> AsyncIterator[JobRunner]:
     async with state.engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {PROCRASTINATE_TABLES} RESTART IDENTITY CASCADE"))
     state.settings.run_wait_seconds = 0
-    async with open_jobs(state) as runner:
+    async with open_jobs(state, periodic=False) as runner:
         yield runner
 
 

@@ -75,7 +75,7 @@ async def test_two_workers_never_run_the_same_job(
         member = owner if index % 2 else other_owner
         run = await start(state, member, {"items": 2, "pause": 0.02})
         run_ids.append(run.id)
-    second = JobRunner(state, concurrency=3)
+    second = JobRunner(state, concurrency=3, periodic=False)
     await second.open()
     try:
         await asyncio.gather(

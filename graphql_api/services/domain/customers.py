@@ -49,7 +49,14 @@ async def _apply(session: AsyncSession, customer: Customer, changes: Mapping[str
         if key == "name":
             customer.name = v.required_text(value, field, max_length=200, what="customer name")
         elif key == "customer_number":
-            customer.customer_number = v.optional_text(value, field, max_length=50)
+            number = v.optional_text(value, field, max_length=50)
+            if number != customer.customer_number and customer.wefact_debtor_code != number:
+                # The link to a WeFact debtor follows the number: a renumbered customer is
+                # matched afresh by the next import or invoice instead of clashing.
+                customer.wefact_debtor_code = None
+                customer.wefact_identifier = None
+                customer.wefact_modified_at = None
+            customer.customer_number = number
         elif key == "email":
             customer.email = v.email(value, field)
         elif key == "country":
