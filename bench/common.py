@@ -45,7 +45,7 @@ class Sizes:
             quick=False, list_entries=200_000, list_seconds=8.0, list_repetitions=5,
             list_concurrency=4, import_debtors=10_000, import_repetitions=3,
             invoice_entries=10_000, invoice_customers=100,
-            invoice_repetitions=3,
+            invoice_repetitions=2,
             unbilled_entries=1_000_000, unbilled_repetitions=7,
             # A benchmark still running after this is reported as timed out, not waited for.
             timeout_seconds=900.0,

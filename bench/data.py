@@ -175,4 +175,6 @@ async def seed_time_entries(
             chunk = []
     if chunk:
         await conn.copy_records_to_table("time_entries", columns=TIME_ENTRY_COLUMNS, records=chunk)
-    await conn.execute("ANALYZE time_entries")
+    # Fresh statistics for every table, as autovacuum would have them on a live database:
+    # without them the planner takes the few-hundred-row catalog tables for empty.
+    await conn.execute("ANALYZE")

@@ -44,10 +44,17 @@ def _invoicing() -> Benchmark:
     return invoicing.run
 
 
+def _unbilled() -> Benchmark:
+    from bench import unbilled
+
+    return unbilled.run
+
+
 BENCHMARKS: dict[str, Callable[[], Benchmark]] = {
     "graphql_list": _graphql_list,
     "import": _imports,
     "invoice": _invoicing,
+    "unbilled": _unbilled,
 }
 
 AIMS: dict[str, tuple[str, Callable[[dict[str, Any]], bool | None]]] = {
@@ -74,6 +81,10 @@ AIMS: dict[str, tuple[str, Callable[[dict[str, Any]], bool | None]]] = {
             if "invoice_overhead_ms_per_invoice" in f
             else None
         ),
+    ),
+    "unbilled_ratio": (
+        "unbilled report within 1.5x the bare aggregate",
+        lambda f: f["unbilled_ratio"] <= 1.5 if "unbilled_ratio" in f else None,
     ),
 }
 
