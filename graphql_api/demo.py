@@ -265,7 +265,7 @@ async def _serve_demo(settings: Settings, url: str, host: str, port: int) -> Non
         print(f"WeFact emulator on {emulator_url}", flush=True)
         serving = asyncio.create_task(server.serve())
         # Announce only once the API accepts connections: scripts use the token at once.
-        while not server.started and not serving.done():
+        while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn offers a flag, not an event
             await asyncio.sleep(0.05)
         if server.started:
             announce(host, port, token)

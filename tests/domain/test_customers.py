@@ -202,7 +202,8 @@ async def test_renumbering_a_customer_drops_its_wefact_link(
     await ok(gql, UPDATE_CUSTOMER, "updateCustomer", {"id": gid, "name": "Still linked"})
     async with state.sessionmaker() as session:
         row = await session.scalar(select(Customer))
-    assert row is not None and row.wefact_debtor_code == "DB10001"
+    assert row is not None
+    assert row.wefact_debtor_code == "DB10001"
     await ok(gql, UPDATE_CUSTOMER, "updateCustomer", {"id": gid, "customerNumber": "DB20000"})
     async with state.sessionmaker() as session:
         row = await session.scalar(select(Customer))

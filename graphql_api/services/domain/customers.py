@@ -49,14 +49,7 @@ async def _apply(session: AsyncSession, customer: Customer, changes: Mapping[str
         if key == "name":
             customer.name = v.required_text(value, field, max_length=200, what="customer name")
         elif key == "customer_number":
-            number = v.optional_text(value, field, max_length=50)
-            if number != customer.customer_number and customer.wefact_debtor_code != number:
-                # The link to a WeFact debtor follows the number: a renumbered customer is
-                # matched afresh by the next import or invoice instead of clashing.
-                customer.wefact_debtor_code = None
-                customer.wefact_identifier = None
-                customer.wefact_modified_at = None
-            customer.customer_number = number
+            _renumber(customer, v.optional_text(value, field, max_length=50))
         elif key == "email":
             customer.email = v.email(value, field)
         elif key == "country":
@@ -83,6 +76,16 @@ async def _apply(session: AsyncSession, customer: Customer, changes: Mapping[str
                 f"Customer number {customer.customer_number!r} is already in use.",
                 field="customerNumber",
             )
+
+
+def _renumber(customer: Customer, number: str | None) -> None:
+    """Set the number; the link to a WeFact debtor follows it, so a renumbered customer is
+    matched afresh by the next import or invoice instead of clashing with its old debtor."""
+    if number not in (customer.customer_number, customer.wefact_debtor_code):
+        customer.wefact_debtor_code = None
+        customer.wefact_identifier = None
+        customer.wefact_modified_at = None
+    customer.customer_number = number
 
 
 async def create_customer(
