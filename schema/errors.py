@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from graphql_api.errors import Conflict, DomainError, Forbidden, Locked, NotFound
+from graphql_api.errors import Conflict, DomainError, Forbidden, InvalidInput, Locked, NotFound
 
 
 @strawberry.interface(description="An expected failure, returned as data in a mutation result.")
@@ -54,11 +54,16 @@ _BY_CLASS: tuple[tuple[type[DomainError], type[Error]], ...] = (
     (Conflict, ConflictError),
     (Locked, LockedError),
     (Forbidden, ForbiddenError),
+    (InvalidInput, InvalidInputError),
 )
 
 
 def to_error(exc: DomainError) -> Error:
-    """Map a domain error to its GraphQL type: by class, else by code, else InvalidInputError."""
+    """Map a domain error to its GraphQL type by class; only a bare DomainError goes by code.
+
+    An ``InvalidInput`` stays an InvalidInputError whatever its code (e.g. NOT_FOUND for an
+    unknown id in a list), so results never return a type their union lacks.
+    """
     error_type = next((t for cls, t in _BY_CLASS if isinstance(exc, cls)), None)
     if error_type is None:
         error_type = ERROR_TYPES.get(exc.code, InvalidInputError)

@@ -158,6 +158,10 @@ async def test_refusals_before_anything_is_written(
     project = await world.project(customer)
     entry = await world.entry(project, await world.activity(), "2.00")
 
+    unknown = await invoice_in_wefact(gql, ["not-an-id", "VGltZUVudHJ5Ojk5OTk5"])
+    assert unknown["__typename"] == "InvalidInputError"
+    assert (unknown["code"], unknown["field"]) == ("NOT_FOUND", "ids")
+
     no_product = await invoice_in_wefact(gql, [gid(entry)])
     assert no_product["__typename"] == "InvalidInputError"
     assert (no_product["code"], no_product["field"]) == ("NO_PRODUCT", "ids")
