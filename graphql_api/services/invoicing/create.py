@@ -14,14 +14,17 @@ from graphql_api.jobs import start_run
 from graphql_api.models import (
     Invoice,
     InvoiceLine,
+    InvoiceMode,
     InvoiceStatus,
     Run,
     RunKind,
     RunStatus,
+    WefactSettings,
 )
 from graphql_api.services.invoicing.lines import RegKey
 from graphql_api.services.invoicing.records import reserve
 from graphql_api.services.invoicing.selection import (
+    InvoiceDraft,
     InvoiceOptions,
     ProblemCode,
     RegistrationRef,
@@ -102,52 +105,73 @@ async def start_invoice_run(
     )
     labels = {RegKey(ref.kind, ref.pk): ref.label for ref in refs if ref.kind is not None}
     for draft in selection.drafts:
-        token = secrets.token_hex(4)
-        invoice = Invoice(
-            workspace_id=workspace_id,
-            run_id=run.id,
-            customer_id=draft.customer.id,
-            project_id=draft.project.id if draft.project else None,
-            provider=settings.subscription,
-            # Replaced below once the id is known; unique either way.
-            reference=f"TT-{workspace_id}-new-{token}",
-            status=InvoiceStatus.PENDING,
-            mode=selection.mode,
-            debtor_code=draft.customer.customer_number,
-            invoice_date=draft.invoice_date,
-            term_days=draft.term_days,
-            description=draft.description,
-            customer_reference=draft.reference,
-            amount_excl=draft.totals.amount_excl,
-            amount_tax=draft.totals.amount_tax,
-            amount_incl=draft.totals.amount_incl,
+        await record_invoice(
+            session, workspace_id, run_id=run.id, settings=settings, mode=selection.mode,
+            draft=draft, labels=labels,
         )
-        session.add(invoice)
-        await session.flush()
-        # Ours alone and unique across databases (the random part): WeFact's
-        # ReferenceNumber carries it, so a retry finds this invoice instead of adding it twice.
-        invoice.reference = f"TT-{workspace_id}-{invoice.id}-{token}"
-        for line in draft.lines:
-            row = InvoiceLine(
-                workspace_id=workspace_id,
-                invoice_id=invoice.id,
-                position=line.position,
-                kind=line.kind,
-                product_code=line.product_code,
-                description=line.description,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                amount=line.amount,
-                tax_percentage=line.tax_percentage,
-                period_start=line.period_start,
-                period_end=line.period_end,
-            )
-            session.add(row)
-            await session.flush()
-            await reserve(session, workspace_id, row.id, line.covers, labels)
     run.progress_total = len(selection.drafts)
     await session.flush()
     return run
+
+
+async def record_invoice(
+    session: AsyncSession,
+    workspace_id: int,
+    *,
+    run_id: int,
+    settings: WefactSettings,
+    mode: InvoiceMode,
+    draft: InvoiceDraft,
+    labels: dict[RegKey, str],
+) -> Invoice:
+    """One invoice (PENDING) with its lines, and the registrations its lines cover reserved,
+    in the caller's transaction: the step before any call to WeFact."""
+    token = secrets.token_hex(4)
+    invoice = Invoice(
+        workspace_id=workspace_id,
+        run_id=run_id,
+        customer_id=draft.customer.id,
+        project_id=draft.project.id if draft.project else None,
+        provider=settings.subscription,
+        # Replaced below once the id is known; unique either way.
+        reference=f"TT-{workspace_id}-new-{token}",
+        status=InvoiceStatus.PENDING,
+        mode=mode,
+        debtor_code=draft.customer.customer_number,
+        invoice_date=draft.invoice_date,
+        term_days=draft.term_days,
+        description=draft.description,
+        customer_reference=draft.reference,
+        amount_excl=draft.totals.amount_excl,
+        amount_tax=draft.totals.amount_tax,
+        amount_incl=draft.totals.amount_incl,
+    )
+    session.add(invoice)
+    await session.flush()
+    # Ours alone and unique across databases (the random part): WeFact's
+    # ReferenceNumber carries it, so a retry finds this invoice instead of adding it twice.
+    invoice.reference = f"TT-{workspace_id}-{invoice.id}-{token}"
+    for line in draft.lines:
+        row = InvoiceLine(
+            workspace_id=workspace_id,
+            invoice_id=invoice.id,
+            position=line.position,
+            kind=line.kind,
+            product_code=line.product_code,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+            tax_percentage=line.tax_percentage,
+            period_start=line.period_start,
+            period_end=line.period_end,
+            project_id=line.project_id,
+        )
+        session.add(row)
+        await session.flush()
+        if line.covers:
+            await reserve(session, workspace_id, row.id, line.covers, labels)
+    return invoice
 
 
 async def resume_invoice_run(session: AsyncSession, workspace_id: int, run_id: int) -> Run:

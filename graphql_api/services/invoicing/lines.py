@@ -97,6 +97,8 @@ class LineDraft:
     period_start: dt.date
     period_end: dt.date
     covers: list[RegKey] = field(default_factory=list)
+    project_id: int | None = None
+    """The project a FIXED_PRICE or SUBSCRIPTION line bills (registrations carry their own)."""
 
 
 @dataclass(frozen=True)

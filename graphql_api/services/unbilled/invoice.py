@@ -31,9 +31,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import exists, func, select
@@ -45,8 +43,6 @@ from graphql_api.models import (
     Customer,
     Invoice,
     InvoiceLine,
-    InvoiceMode,
-    InvoiceStatus,
     LineKind,
     Project,
     Run,
@@ -55,9 +51,8 @@ from graphql_api.models import (
     WefactSettings,
 )
 from graphql_api.models.domain import OPEN_BILLABLE
-from graphql_api.services.invoicing.create import selection_error
+from graphql_api.services.invoicing.create import record_invoice, selection_error
 from graphql_api.services.invoicing.lines import LineDraft, RegKey, RegKind, totals
-from graphql_api.services.invoicing.records import reserve
 from graphql_api.services.invoicing.selection import (
     MAX_SELECTION,
     MODELS,
@@ -81,13 +76,6 @@ MAX_PROJECTS = 100
 """Projects per invoiceUnbilled (the list cap of the API)."""
 
 ONE = Decimal("1.00")
-
-
-@dataclass
-class PricedLine(LineDraft):
-    """A fixed-price or subscription line: it bills a project, not registrations."""
-
-    project_id: int | None = None
 
 
 def _label(kind: RegKind, pk: int) -> str:
@@ -146,9 +134,9 @@ def _period_text(period: Period) -> str:
 
 def _priced_lines(
     row: UnbilledRow, product: str, vat: Decimal | None, invoice_date: dt.date
-) -> list[PricedLine]:
+) -> list[LineDraft]:
     project = row.project
-    lines: list[PricedLine] = []
+    lines: list[LineDraft] = []
     fixed = row.fixed_price
     if fixed is not None and fixed.due > 0:
         if fixed.instalments > 1:
@@ -158,7 +146,7 @@ def _priced_lines(
         else:
             description = f"{project.name}: fixed price"
         lines.append(
-            PricedLine(
+            LineDraft(
                 position=0, kind=LineKind.FIXED_PRICE, product_code=product,
                 description=description, quantity=ONE, unit_price=fixed.due, amount=fixed.due,
                 tax_percentage=vat, date=invoice_date, period_start=invoice_date,
@@ -167,7 +155,7 @@ def _priced_lines(
         )
     for period in row.periods:
         lines.append(
-            PricedLine(
+            LineDraft(
                 position=0, kind=LineKind.SUBSCRIPTION, product_code=product,
                 description=f"{project.name}: subscription {_period_text(period)}",
                 quantity=ONE, unit_price=period.amount, amount=period.amount,
@@ -290,7 +278,7 @@ async def start_unbilled_run(  # noqa: PLR0912, PLR0915 - one transaction, read 
     }
     invoice_date = options.invoice_date or today or local_today()
     problems: list[str] = []
-    priced: dict[tuple[int, int | None], list[PricedLine]] = {}
+    priced: dict[tuple[int, int | None], list[LineDraft]] = {}
     customers: dict[int, Customer] = {}
     billed_until: dict[int, dt.date] = {}
     for row in rows:
@@ -358,7 +346,7 @@ async def start_unbilled_run(  # noqa: PLR0912, PLR0915 - one transaction, read 
     )
     labels = {RegKey(ref.kind, ref.pk): ref.label for ref in refs if ref.kind is not None}
     for draft in ordered:
-        await _record(
+        await record_invoice(
             session, workspace_id, run_id=run.id, settings=settings, mode=mode, draft=draft,
             labels=labels,
         )
@@ -367,63 +355,6 @@ async def start_unbilled_run(  # noqa: PLR0912, PLR0915 - one transaction, read 
     run.progress_total = len(ordered)
     await session.flush()
     return run
-
-
-async def _record(
-    session: AsyncSession,
-    workspace_id: int,
-    *,
-    run_id: int,
-    settings: WefactSettings,
-    mode: InvoiceMode,
-    draft: InvoiceDraft,
-    labels: dict[RegKey, str],
-) -> None:
-    """One invoice (PENDING) with its lines, and its registrations reserved — as the engine's
-    ``start_invoice_run`` records them, plus the project of fixed-price/subscription lines."""
-    token = secrets.token_hex(4)
-    invoice = Invoice(
-        workspace_id=workspace_id,
-        run_id=run_id,
-        customer_id=draft.customer.id,
-        project_id=draft.project.id if draft.project else None,
-        provider=settings.subscription,
-        reference=f"TT-{workspace_id}-new-{token}",
-        status=InvoiceStatus.PENDING,
-        mode=mode,
-        debtor_code=draft.customer.customer_number,
-        invoice_date=draft.invoice_date,
-        term_days=draft.term_days,
-        description=draft.description,
-        customer_reference=draft.reference,
-        amount_excl=draft.totals.amount_excl,
-        amount_tax=draft.totals.amount_tax,
-        amount_incl=draft.totals.amount_incl,
-    )
-    session.add(invoice)
-    await session.flush()
-    # The engine finds the invoice in WeFact again by this (its ReferenceNumber).
-    invoice.reference = f"TT-{workspace_id}-{invoice.id}-{token}"
-    for line in draft.lines:
-        row = InvoiceLine(
-            workspace_id=workspace_id,
-            invoice_id=invoice.id,
-            position=line.position,
-            kind=line.kind,
-            product_code=line.product_code,
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            amount=line.amount,
-            tax_percentage=line.tax_percentage,
-            period_start=line.period_start,
-            period_end=line.period_end,
-            project_id=line.project_id if isinstance(line, PricedLine) else None,
-        )
-        session.add(row)
-        await session.flush()
-        if line.covers:
-            await reserve(session, workspace_id, row.id, line.covers, labels)
 
 
 async def reopen_subscription_periods(session: AsyncSession, invoice_id: int) -> None:
