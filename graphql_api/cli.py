@@ -35,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--owner-email", required=True)
     create.add_argument("--password", default=None)
 
+    sub.add_parser(
+        "rotate-secrets",
+        help="re-encrypt stored WeFact keys with SECRET_KEY (old keys in PREVIOUS_SECRET_KEYS)",
+    )
+
     worker = sub.add_parser("worker", help="run background job workers")
     worker.add_argument("--concurrency", type=int, default=1)
 
@@ -73,24 +78,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level)
     try:
-        if args.command == "serve":
-            from graphql_api.serve import serve
-
-            serve(settings, host=args.host, port=args.port, demo=args.demo)
-        elif args.command == "migrate":
-            _migrate(settings)
-        elif args.command == "create-workspace":
-            return _create_workspace(settings, args.name, args.owner_email, args.password)
-        elif args.command == "worker":
-            from graphql_api.serve import run_worker
-
-            run_worker(settings, concurrency=args.concurrency)
+        return _run_command(settings, args)
     except SettingsError as exc:
         print(f"graphql-api: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         # Ctrl-C after a graceful shutdown: the embedded database was stopped on the way out.
         return 0
+
+
+def _run_command(settings: Settings, args: argparse.Namespace) -> int:
+    """Run one command that needs settings; its exit code."""
+    if args.command == "serve":
+        from graphql_api.serve import serve
+
+        serve(settings, host=args.host, port=args.port, demo=args.demo)
+    elif args.command == "migrate":
+        _migrate(settings)
+    elif args.command == "rotate-secrets":
+        return _rotate_secrets(settings)
+    elif args.command == "create-workspace":
+        return _create_workspace(settings, args.name, args.owner_email, args.password)
+    elif args.command == "worker":
+        from graphql_api.serve import run_worker
+
+        run_worker(settings, concurrency=args.concurrency)
     return 0
 
 
@@ -101,6 +113,31 @@ def _migrate(settings: Settings) -> None:
     with database_url(settings) as url:
         upgrade(url)
     print("database is up to date")
+
+
+def _rotate_secrets(settings: Settings) -> int:
+    from graphql_api.db import create_engine, create_sessionmaker
+    from graphql_api.runtime import database_url
+    from graphql_api.security import SecretBox
+    from graphql_api.services.wefact.secrets import rotate_api_keys
+
+    box = SecretBox(settings.resolved_secret_key(), settings.previous_secret_keys)
+
+    async def run(url: str) -> int:
+        engine = create_engine(url, pool_size=1)
+        try:
+            return await rotate_api_keys(create_sessionmaker(engine), box)
+        finally:
+            await engine.dispose()
+
+    with database_url(settings) as url:
+        try:
+            count = asyncio.run(run(url))
+        except ValueError as exc:
+            print(f"graphql-api: {exc}; add the old key to PREVIOUS_SECRET_KEYS", file=sys.stderr)
+            return 1
+    print(f"re-encrypted {count} stored API key(s) with the current SECRET_KEY")
+    return 0
 
 
 def _create_workspace(settings: Settings, name: str, email: str, password: str | None) -> int:

@@ -71,7 +71,10 @@ class SecretBox:
 
     def rotate(self, ciphertext: str) -> str:
         """Re-encrypt with the current key (after SECRET_KEY changed)."""
-        return self._fernet.rotate(ciphertext.encode()).decode()
+        try:
+            return self._fernet.rotate(ciphertext.encode()).decode()
+        except InvalidToken:
+            raise ValueError("secret cannot be decrypted with the configured SECRET_KEY") from None
 
 
 def secret_hint(secret: str) -> str:

@@ -199,3 +199,39 @@ async def test_other_workspace_never_sees_settings(
     await activate(gql, emulator)
     assert (await gql.data(SETTINGS, token=other_owner.token))["wefactSettings"] is None
     assert (await gql.data(PRODUCTS, token=other_owner.token))["wefactProducts"] == []
+
+
+async def test_rotating_the_secret_key_keeps_stored_keys_usable(
+    gql: GraphQLClient, emulator: Emulator, state: AppState, database_url: str
+) -> None:
+    import asyncio
+    import os
+    import subprocess
+    import sys
+
+    from graphql_api.security import SecretBox
+    from tests.conftest import TEST_SECRET_KEY
+
+    await activate(gql, emulator)
+    env = {**os.environ, "DATABASE_URL": database_url}
+    rotate = [sys.executable, "-m", "graphql_api.cli", "rotate-secrets"]
+    # Without the old key the stored key cannot be read: refused, nothing changed.
+    refused = await asyncio.to_thread(
+        subprocess.run, rotate, env={**env, "SECRET_KEY": "new-key"}, capture_output=True,
+        text=True, timeout=120, check=False,
+    )
+    assert refused.returncode == 1
+    assert "PREVIOUS_SECRET_KEYS" in refused.stderr
+    done = await asyncio.to_thread(
+        subprocess.run,
+        rotate, env={**env, "SECRET_KEY": "new-key", "PREVIOUS_SECRET_KEYS": TEST_SECRET_KEY},
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "re-encrypted 1" in done.stdout
+    async with state.sessionmaker() as session:
+        row = await session.scalar(select(WefactSettings))
+    assert row is not None
+    assert SecretBox("new-key").decrypt(row.api_key_encrypted) == EMULATOR_API_KEY
+    with pytest.raises(ValueError, match="SECRET_KEY"):
+        SecretBox(TEST_SECRET_KEY).decrypt(row.api_key_encrypted)
