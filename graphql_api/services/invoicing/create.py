@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api.errors import Conflict, DomainError, InvalidInput
@@ -22,7 +23,7 @@ from graphql_api.models import (
     WefactSettings,
 )
 from graphql_api.services.invoicing.lines import RegKey
-from graphql_api.services.invoicing.records import reserve
+from graphql_api.services.invoicing.records import reserve_many
 from graphql_api.services.invoicing.selection import (
     InvoiceDraft,
     InvoiceOptions,
@@ -104,74 +105,117 @@ async def start_invoice_run(
         user_id,
     )
     labels = {RegKey(ref.kind, ref.pk): ref.label for ref in refs if ref.kind is not None}
-    for draft in selection.drafts:
-        await record_invoice(
-            session, workspace_id, run_id=run.id, settings=settings, mode=selection.mode,
-            draft=draft, labels=labels,
-        )
+    await record_invoices(
+        session, workspace_id, run_id=run.id, settings=settings, mode=selection.mode,
+        drafts=selection.drafts, labels=labels,
+    )
     run.progress_total = len(selection.drafts)
     await session.flush()
     return run
 
 
-async def record_invoice(
+async def _next_ids(session: AsyncSession, table: str, count: int) -> list[int]:
+    """``count`` ids from the table's own sequence, in one statement: an invoice's reference
+    carries its id, so knowing the ids first lets every row be inserted complete."""
+    if not count:
+        return []
+    return list(
+        await session.scalars(
+            select(func.nextval(func.pg_get_serial_sequence(table, "id"))).select_from(
+                func.generate_series(1, count)
+            )
+        )
+    )
+
+
+_ROWS_PER_INSERT = 1000
+"""Rows per multi-row INSERT: a whole run of ``MAX_SELECTION`` in one statement, and well
+under PostgreSQL's 32767 bind parameters per statement."""
+
+
+def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    return [rows[i : i + _ROWS_PER_INSERT] for i in range(0, len(rows), _ROWS_PER_INSERT)]
+
+
+async def record_invoices(
     session: AsyncSession,
     workspace_id: int,
     *,
     run_id: int,
     settings: WefactSettings,
     mode: InvoiceMode,
-    draft: InvoiceDraft,
+    drafts: Sequence[InvoiceDraft],
     labels: dict[RegKey, str],
-) -> Invoice:
-    """One invoice (PENDING) with its lines, and the registrations its lines cover reserved,
-    in the caller's transaction: the step before any call to WeFact."""
-    token = secrets.token_hex(4)
-    invoice = Invoice(
-        workspace_id=workspace_id,
-        run_id=run_id,
-        customer_id=draft.customer.id,
-        project_id=draft.project.id if draft.project else None,
-        provider=settings.subscription,
-        # Replaced below once the id is known; unique either way.
-        reference=f"TT-{workspace_id}-new-{token}",
-        status=InvoiceStatus.PENDING,
-        mode=mode,
-        debtor_code=draft.customer.customer_number,
-        invoice_date=draft.invoice_date,
-        term_days=draft.term_days,
-        description=draft.description,
-        customer_reference=draft.reference,
-        amount_excl=draft.totals.amount_excl,
-        amount_tax=draft.totals.amount_tax,
-        amount_incl=draft.totals.amount_incl,
-    )
-    session.add(invoice)
-    await session.flush()
-    # Ours alone and unique across databases (the random part): WeFact's
-    # ReferenceNumber carries it, so a retry finds this invoice instead of adding it twice.
-    invoice.reference = f"TT-{workspace_id}-{invoice.id}-{token}"
-    for line in draft.lines:
-        row = InvoiceLine(
-            workspace_id=workspace_id,
-            invoice_id=invoice.id,
-            position=line.position,
-            kind=line.kind,
-            product_code=line.product_code,
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            amount=line.amount,
-            tax_percentage=line.tax_percentage,
-            period_start=line.period_start,
-            period_end=line.period_end,
-            project_id=line.project_id,
+) -> list[int]:
+    """The invoices (PENDING) with their lines, and the registrations their lines cover
+    reserved, in the caller's transaction: the step before any call to WeFact.
+
+    A fixed number of statements however many invoices, lines and registrations (ids first,
+    then one insert per table, then one reserving update per registration kind). Rows are
+    written with Core statements: nothing of them is loaded into the session. Returns the
+    invoices' ids in the order of ``drafts``.
+    """
+    if not drafts:
+        return []
+    invoice_ids = await _next_ids(session, Invoice.__tablename__, len(drafts))
+    line_count = sum(len(draft.lines) for draft in drafts)
+    line_ids = await _next_ids(session, InvoiceLine.__tablename__, line_count)
+    invoices: list[dict[str, Any]] = []
+    lines: list[dict[str, Any]] = []
+    reservations: list[tuple[RegKey, int]] = []
+    next_line = iter(line_ids)
+    for invoice_id, draft in zip(invoice_ids, drafts, strict=True):
+        # Ours alone and unique across databases (the random part): WeFact's
+        # ReferenceNumber carries it, so a retry finds this invoice instead of adding it twice.
+        reference = f"TT-{workspace_id}-{invoice_id}-{secrets.token_hex(4)}"
+        invoices.append(
+            {
+                "id": invoice_id,
+                "workspace_id": workspace_id,
+                "run_id": run_id,
+                "customer_id": draft.customer.id,
+                "project_id": draft.project.id if draft.project else None,
+                "provider": settings.subscription,
+                "reference": reference,
+                "status": InvoiceStatus.PENDING,
+                "mode": mode,
+                "debtor_code": draft.customer.customer_number,
+                "invoice_date": draft.invoice_date,
+                "term_days": draft.term_days,
+                "description": draft.description,
+                "customer_reference": draft.reference,
+                "amount_excl": draft.totals.amount_excl,
+                "amount_tax": draft.totals.amount_tax,
+                "amount_incl": draft.totals.amount_incl,
+            }
         )
-        session.add(row)
-        await session.flush()
-        if line.covers:
-            await reserve(session, workspace_id, row.id, line.covers, labels)
-    return invoice
+        for line in draft.lines:
+            line_id = next(next_line)
+            lines.append(
+                {
+                    "id": line_id,
+                    "workspace_id": workspace_id,
+                    "invoice_id": invoice_id,
+                    "position": line.position,
+                    "kind": line.kind,
+                    "product_code": line.product_code,
+                    "description": line.description,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "amount": line.amount,
+                    "tax_percentage": line.tax_percentage,
+                    "period_start": line.period_start,
+                    "period_end": line.period_end,
+                    "project_id": line.project_id,
+                }
+            )
+            reservations.extend((key, line_id) for key in line.covers)
+    for chunk in _chunks(invoices):
+        await session.execute(insert(Invoice).values(chunk))
+    for chunk in _chunks(lines):
+        await session.execute(insert(InvoiceLine).values(chunk))
+    await reserve_many(session, workspace_id, reservations, labels)
+    return invoice_ids
 
 
 async def resume_invoice_run(session: AsyncSession, workspace_id: int, run_id: int) -> Run:

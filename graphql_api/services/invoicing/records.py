@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import BigInteger, Table, func, literal, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api.errors import Conflict
@@ -13,7 +15,6 @@ from graphql_api.models import (
     InvoiceLine,
     InvoiceStatus,
     RegistrationStatus,
-    TimeEntry,
 )
 from graphql_api.services.invoicing.lines import RegKey, RegKind
 from graphql_api.services.invoicing.selection import MODELS
@@ -39,43 +40,54 @@ def our_status(provider_status: int) -> InvoiceStatus:
         return InvoiceStatus.SENT
 
 
-async def reserve(
-    session: AsyncSession, workspace_id: int, line_id: int, keys: Iterable[RegKey],
+async def reserve_many(
+    session: AsyncSession,
+    workspace_id: int,
+    reservations: Sequence[tuple[RegKey, int]],
     labels: dict[RegKey, str],
 ) -> None:
-    """Point the registrations at ``line_id`` — only those still open and unreserved.
+    """Point each registration at its line — only those still open and unreserved.
 
-    The condition is re-checked by PostgreSQL under the row lock, so of two racing requests
-    exactly one reserves a registration; the loser gets ``Conflict`` naming what it lost
-    (its transaction then rolls back: nothing of it stays).
+    One ``UPDATE … FROM unnest(ids, line_ids)`` per registration kind, however many there
+    are. The condition is re-checked by PostgreSQL under the row lock, so of two racing
+    requests exactly one reserves a registration; the loser gets ``Conflict`` naming what it
+    lost (its transaction then rolls back: nothing of it stays). Core statements with no
+    session synchronisation: the session's loaded rows are not scanned (nor updated).
     """
-    by_kind: dict[RegKind, list[int]] = {}
-    for key in keys:
-        by_kind.setdefault(key.kind, []).append(key.pk)
-    for kind, ids in by_kind.items():
-        model: type[TimeEntry] = MODELS[kind]  # type: ignore[assignment]
+    by_kind: dict[RegKind, dict[int, int]] = {}
+    for key, line_id in reservations:
+        by_kind.setdefault(key.kind, {})[key.pk] = line_id
+    lost: list[str] = []
+    for kind, lines_by_id in by_kind.items():
+        table = cast(Table, MODELS[kind].__table__)
+        pairs = select(
+            func.unnest(literal(list(lines_by_id), ARRAY(BigInteger))).label("id"),
+            func.unnest(literal(list(lines_by_id.values()), ARRAY(BigInteger))).label(
+                "line_id"
+            ),
+        ).subquery("pairs")
         reserved = set(
             await session.scalars(
-                update(model)
+                update(table)
                 .where(
-                    model.id.in_(ids),
-                    model.workspace_id == workspace_id,
-                    model.invoice_line_id.is_(None),
-                    model.status == RegistrationStatus.OPEN,
+                    table.c.id == pairs.c.id,
+                    table.c.workspace_id == workspace_id,
+                    table.c.invoice_line_id.is_(None),
+                    table.c.status == RegistrationStatus.OPEN,
                 )
-                .values(invoice_line_id=line_id)
-                .returning(model.id)
+                .values(invoice_line_id=pairs.c.line_id)
+                .returning(table.c.id)
             )
         )
-        lost = [labels[RegKey(kind, pk)] for pk in ids if pk not in reserved]
-        if lost:
-            raise Conflict(
-                f"{len(lost)} of the selected registrations were just invoiced or reserved by "
-                f"another invoice run: {', '.join(lost[:10])}. Nothing was invoiced; refresh "
-                "and select again.",
-                field="ids",
-                code="ALREADY_INVOICED",
-            )
+        lost.extend(labels[RegKey(kind, pk)] for pk in lines_by_id if pk not in reserved)
+    if lost:
+        raise Conflict(
+            f"{len(lost)} of the selected registrations were just invoiced or reserved by "
+            f"another invoice run: {', '.join(lost[:10])}. Nothing was invoiced; refresh "
+            "and select again.",
+            field="ids",
+            code="ALREADY_INVOICED",
+        )
 
 
 async def mark_invoiced(session: AsyncSession, invoice_id: int) -> int:

@@ -51,7 +51,7 @@ from graphql_api.models import (
     WefactSettings,
 )
 from graphql_api.models.domain import OPEN_BILLABLE
-from graphql_api.services.invoicing.create import record_invoice, selection_error
+from graphql_api.services.invoicing.create import record_invoices, selection_error
 from graphql_api.services.invoicing.lines import LineDraft, RegKey, RegKind, totals
 from graphql_api.services.invoicing.selection import (
     MAX_SELECTION,
@@ -345,11 +345,10 @@ async def start_unbilled_run(  # noqa: PLR0912, PLR0915 - one transaction, read 
         user_id,
     )
     labels = {RegKey(ref.kind, ref.pk): ref.label for ref in refs if ref.kind is not None}
-    for draft in ordered:
-        await record_invoice(
-            session, workspace_id, run_id=run.id, settings=settings, mode=mode, draft=draft,
-            labels=labels,
-        )
+    await record_invoices(
+        session, workspace_id, run_id=run.id, settings=settings, mode=mode, drafts=ordered,
+        labels=labels,
+    )
     for project_id, last_day in billed_until.items():
         projects[project_id].subscription_billed_until = last_day
     run.progress_total = len(ordered)

@@ -1,0 +1,79 @@
+"""Recording a selection costs a fixed number of SQL statements, however many it covers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+
+from graphql_api.app import AppState
+from graphql_api.models import Invoice, InvoiceLine, TimeEntry
+from graphql_api.services.invoicing import (
+    InvoiceOptions,
+    RegistrationRef,
+    RegKind,
+    start_invoice_run,
+)
+from graphql_api.services.invoicing.lines import GroupBy
+from tests.conftest import Emulator, GraphQLClient, activate
+from tests.invoicing.conftest import DAY, World, product_code
+
+
+async def _entries(world: World, projects: list[Any], activity: Any, count: int) -> list[int]:
+    rows = [
+        TimeEntry(workspace_id=world.ws, user_id=world.member.user_id,
+                  project_id=projects[i % len(projects)].id, activity_id=activity.id,
+                  date=DAY, hours=Decimal("1.00"), rate=Decimal("95.00"), notes=f"Task {i}")
+        for i in range(count)
+    ]
+    async with world.state.sessionmaker() as session, session.begin():
+        session.add_all(rows)
+    return [row.id for row in rows]
+
+
+async def _record(state: AppState, world: World, ids: list[int]) -> int:
+    """Record one run of ``ids`` (one line per entry); the statements it took."""
+    statements = 0
+
+    def count(*_: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    refs = [RegistrationRef(RegKind.TIME_ENTRY, pk, f"TimeEntry:{pk}") for pk in ids]
+    event.listen(state.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with state.sessionmaker() as session, session.begin():
+            await start_invoice_run(
+                session, world.ws, world.member.user_id, refs,
+                InvoiceOptions(group_by=GroupBy.ENTRY),
+            )
+    finally:
+        event.remove(state.engine.sync_engine, "before_cursor_execute", count)
+    return statements
+
+
+@pytest.mark.parametrize("emulator", ["wefact"], indirect=True)
+async def test_recording_statements_do_not_grow_with_the_selection(
+    gql: GraphQLClient, state: AppState, world: World, emulator: Emulator
+) -> None:
+    await activate(gql, emulator)
+    await world.settings(default_product_code=product_code(emulator, "Consultancy"))
+    activity = await world.activity("Design")
+    customers = [await world.customer("Bakkerij Jansen", "K-1"),
+                 await world.customer("Studio Visser", "K-2")]
+    projects = [await world.project(c, f"Project {c.name}") for c in customers]
+
+    small = await _record(state, world, await _entries(world, projects, activity, 10))
+    large = await _record(state, world, await _entries(world, projects, activity, 200))
+
+    assert small == large
+    async with state.sessionmaker() as session:
+        invoices = await session.scalar(select(func.count()).select_from(Invoice))
+        lines = await session.scalar(select(func.count()).select_from(InvoiceLine))
+        reserved = await session.scalar(
+            select(func.count()).select_from(TimeEntry)
+            .where(TimeEntry.invoice_line_id.is_not(None))
+        )
+    assert (invoices, lines, reserved) == (4, 210, 210)
