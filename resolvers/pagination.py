@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from resolvers.context import Context
@@ -25,8 +26,13 @@ async def paginate(
     after: str | None,
     to_node: Callable[[M], N],
     descending: bool = False,
+    preload: Callable[[AsyncSession, list[Any]], Awaitable[None]] | None = None,
 ) -> Connection[N]:
-    """One page after ``after`` in ``keys`` order (the last key must be unique, e.g. id)."""
+    """One page after ``after`` in ``keys`` order (the last key must be unique, e.g. id).
+
+    ``preload(session, rows)`` runs in the page's own session right after the page query, for
+    the page's relations (one checkout per list request instead of one per loader batch).
+    """
     check_first(first)
     count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
     page_stmt = stmt
@@ -43,8 +49,10 @@ async def paginate(
     page_stmt = page_stmt.order_by(*ordering).limit(first + 1)
     async with context.session() as session:
         rows = list((await session.scalars(page_stmt)).all())
-    has_next = len(rows) > first
-    rows = rows[:first]
+        has_next = len(rows) > first
+        rows = rows[:first]
+        if preload is not None and rows:
+            await preload(session, rows)
     edges = [
         Edge(cursor=encode_cursor([getattr(row, key.key) for key in keys]), node=to_node(row))
         for row in rows

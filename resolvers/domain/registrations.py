@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types.nodes import SelectedField
 
 from graphql_api import models
 from graphql_api.errors import DomainError
 from graphql_api.services.domain import registrations as service
+from resolvers import loaders
 from resolvers.context import Info
 from resolvers.domain.common import AFTER, FIRST, caller, decode_ids, mutate, optional_id, provided
 from resolvers.domain.common import query as client_errors
@@ -63,10 +65,81 @@ async def _page(
         table: Any = model
         return await paginate(
             info.context, stmt, keys=[table.date, table.id], first=first, after=after,
-            to_node=to_node,
+            to_node=to_node, preload=_relations_preloader(info, model),
         )
 
     return await client_errors(read())
+
+
+def _relations_preloader(
+    info: Info, model: type[M]
+) -> Callable[[AsyncSession, list[Any]], Awaitable[None]] | None:
+    """Reads the page's selected relations in the list's own session, one query after another,
+    and primes the request's loaders with them, so the relation fields answer without awaiting.
+
+    Only what the query selects under ``edges { node { … } }`` is read: a list of bare ids costs
+    no extra statements. Anything not preloaded still resolves through the loaders.
+    """
+    selected = _selected_node_relations(info)
+    wanted = {
+        "project": "project" in selected,
+        "customer": "project.customer" in selected,
+        "user": "user" in selected,
+        "activity": model is models.TimeEntry and "activity" in selected,
+        "category": model is models.Expense and "category" in selected,
+    }
+    if not any(wanted.values()):
+        return None
+    context = info.context
+
+    async def preload(session: AsyncSession, rows: list[Any]) -> None:
+        if wanted["project"] or wanted["customer"]:
+            projects = await loaders.preload(
+                context, session, models.Project, (row.project_id for row in rows)
+            )
+            if wanted["customer"]:
+                await loaders.preload(
+                    context, session, models.Customer,
+                    (project.customer_id for project in projects.values()),
+                )
+        if wanted["activity"]:
+            await loaders.preload(
+                context, session, models.Activity, (row.activity_id for row in rows)
+            )
+        if wanted["category"]:
+            await loaders.preload(
+                context, session, models.ExpenseCategory, (row.category_id for row in rows)
+            )
+        if wanted["user"]:
+            await loaders.preload(context, session, models.User, (row.user_id for row in rows))
+
+    return preload
+
+
+def _selected_node_relations(info: Info) -> set[str]:
+    """Field paths selected under ``edges { node { … } }``, e.g. ``{"project",
+    "project.customer", "user"}`` (fragments flattened, aliases ignored)."""
+    paths: set[str] = set()
+
+    def children(selections: Any) -> Iterator[Any]:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                yield selection
+            else:  # inline fragment or fragment spread
+                yield from children(selection.selections)
+
+    for list_field in info.selected_fields:
+        for edges in children(list_field.selections):
+            if edges.name != "edges":
+                continue
+            for node in children(edges.selections):
+                if node.name != "node":
+                    continue
+                for relation in children(node.selections):
+                    paths.add(relation.name)
+                    for nested in children(relation.selections):
+                        paths.add(f"{relation.name}.{nested.name}")
+    return paths
 
 
 async def time_entries(

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import strawberry
 
 from graphql_api import models
 from graphql_api.errors import NotFound
-from resolvers.loaders import load_one, project_activities_by_project_loader
+from resolvers.loaders import load_one, peek_converted, project_activities_by_project_loader
 from schema.domain.enums import BillingMethod, RegistrationStatus, SubscriptionInterval
 from schema.relay import Node, to_global_id
 from schema.tenancy.types import User
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from schema.invoicing.types import InvoiceLine
 
 CENT = Decimal("0.01")
+R = TypeVar("R")
+T = TypeVar("T")
 
 
 def line_amount(quantity: Decimal, price: Decimal) -> Decimal:
@@ -31,6 +34,30 @@ async def _required(info: strawberry.Info, model: type[models.Base], pk: int, wh
     if row is None:  # cannot happen: foreign keys keep relations inside the workspace
         raise NotFound(f"{what} not found.")
     return row
+
+
+def _relation(
+    info: strawberry.Info, model: type[R], pk: int, what: str, convert: Callable[[R], T]
+) -> Any:
+    """The related object, synchronously when the request already holds its row (a list
+    preloaded its page's relations), else an awaitable through the request's loader.
+
+    Relation fields are sync resolvers returning this: graphql-core awaits what is awaitable,
+    and a field that needs no ``await`` costs a fraction of one that does (hundreds per page).
+    Returns ``T | Awaitable[T]``, typed ``Any`` because the field's annotation is ``T``. The
+    object is shared by every parent pointing at the same row (it is never mutated).
+    """
+    converted = peek_converted(info.context, model, pk, convert)
+    if converted is not None:
+        return converted
+    return _load_relation(info, model, pk, what, convert)
+
+
+async def _load_relation(
+    info: strawberry.Info, model: type[R], pk: int, what: str, convert: Callable[[R], T]
+) -> T:
+    row: Any = await _required(info, model, pk, what)  # type: ignore[arg-type]
+    return convert(row)
 
 
 @strawberry.type(description="A customer of the workspace; invoices go to customers.")
@@ -156,10 +183,10 @@ class ProjectActivity:
     activity_pk: strawberry.Private[int]
 
     @strawberry.field(description="The activity.")
-    async def activity(self, info: strawberry.Info) -> Activity:
-        row = await _required(info, models.Activity, self.activity_pk, "Activity")
-        assert isinstance(row, models.Activity)
-        return Activity.from_model(row)
+    def activity(self, info: strawberry.Info) -> Activity:
+        return _relation(  # type: ignore[no-any-return]
+            info, models.Activity, self.activity_pk, "Activity", Activity.from_model
+        )
 
     @classmethod
     def from_model(cls, row: models.ProjectActivity) -> ProjectActivity:
@@ -214,10 +241,10 @@ class Project(Node):
     customer_pk: strawberry.Private[int]
 
     @strawberry.field(description="The customer the project is for.")
-    async def customer(self, info: strawberry.Info) -> Customer:
-        row = await _required(info, models.Customer, self.customer_pk, "Customer")
-        assert isinstance(row, models.Customer)
-        return Customer.from_model(row)
+    def customer(self, info: strawberry.Info) -> Customer:
+        return _relation(  # type: ignore[no-any-return]
+            info, models.Customer, self.customer_pk, "Customer", Customer.from_model
+        )
 
     @strawberry.field(
         description="Activities enabled on this project, with their rate overrides, by name."
@@ -284,16 +311,16 @@ class Registration(Node):
         return await resolve_invoice_line(info, self.invoice_line_pk)
 
     @strawberry.field(description="Who registered it (whose work or cost it is).")
-    async def user(self, info: strawberry.Info) -> User:
-        row = await _required(info, models.User, self.user_pk, "User")
-        assert isinstance(row, models.User)
-        return User.from_model(row)
+    def user(self, info: strawberry.Info) -> User:
+        return _relation(  # type: ignore[no-any-return]
+            info, models.User, self.user_pk, "User", User.from_model
+        )
 
     @strawberry.field(description="The project it belongs to.")
-    async def project(self, info: strawberry.Info) -> Project:
-        row = await _required(info, models.Project, self.project_pk, "Project")
-        assert isinstance(row, models.Project)
-        return Project.from_model(row)
+    def project(self, info: strawberry.Info) -> Project:
+        return _relation(  # type: ignore[no-any-return]
+            info, models.Project, self.project_pk, "Project", Project.from_model
+        )
 
 
 def _locked(row: models.TimeEntry | models.Expense | models.Trip) -> bool:
@@ -316,10 +343,10 @@ class TimeEntry(Registration):
     activity_pk: strawberry.Private[int]
 
     @strawberry.field(description="The kind of work.")
-    async def activity(self, info: strawberry.Info) -> Activity:
-        row = await _required(info, models.Activity, self.activity_pk, "Activity")
-        assert isinstance(row, models.Activity)
-        return Activity.from_model(row)
+    def activity(self, info: strawberry.Info) -> Activity:
+        return _relation(  # type: ignore[no-any-return]
+            info, models.Activity, self.activity_pk, "Activity", Activity.from_model
+        )
 
     @classmethod
     def from_model(cls, row: models.TimeEntry) -> TimeEntry:
@@ -352,10 +379,11 @@ class Expense(Registration):
     category_pk: strawberry.Private[int]
 
     @strawberry.field(description="The kind of expense.")
-    async def category(self, info: strawberry.Info) -> ExpenseCategory:
-        row = await _required(info, models.ExpenseCategory, self.category_pk, "Category")
-        assert isinstance(row, models.ExpenseCategory)
-        return ExpenseCategory.from_model(row)
+    def category(self, info: strawberry.Info) -> ExpenseCategory:
+        return _relation(  # type: ignore[no-any-return]
+            info, models.ExpenseCategory, self.category_pk, "Category",
+            ExpenseCategory.from_model,
+        )
 
     @classmethod
     def from_model(cls, row: models.Expense) -> Expense:

@@ -21,9 +21,19 @@ query($first: Int!) {
   }
 }
 """
-# authentication (1), the page (1), then one batch per relation level: projects, activities
-# and users together (3), then their customers (1).
+# authentication (1), the page (1), then the list reads the selected relations of the page in
+# its own session: projects, their customers, activities, users (4).
 EXPECTED_STATEMENTS = 6
+# Only what is selected is read: the same relations through fragments, minus users.
+FRAGMENTS = """
+query($first: Int!) {
+  timeEntries(first: $first) {
+    edges { node { ...Entry ... on TimeEntry { activity { name } } } }
+  }
+}
+fragment Entry on TimeEntry { id project { customer { name } } }
+"""
+BARE = "query($first: Int!) { timeEntries(first: $first) { edges { node { id hours } } } }"
 
 
 @contextmanager
@@ -84,3 +94,42 @@ async def test_statement_count_does_not_grow_with_the_page(
         assert node["project"]["customer"]["name"].startswith("C")
         counts[first] = len(statements)
     assert counts == {10: EXPECTED_STATEMENTS, 100: EXPECTED_STATEMENTS}, counts
+
+
+async def test_only_selected_relations_are_read(
+    gql: GraphQLClient, state: AppState, owner: Member
+) -> None:
+    await _seed(state, owner, [owner.user_id])
+    await gql.data("{ me { name } }")
+    with count_statements(state) as statements:
+        data = await gql.data(FRAGMENTS, {"first": 100})
+    node = data["timeEntries"]["edges"][0]["node"]
+    assert node["project"]["customer"]["name"].startswith("C")
+    assert node["activity"]["name"].startswith("A")
+    # authentication, the page, projects, customers, activities
+    assert len(statements) == 5, statements
+    with count_statements(state) as statements:
+        data = await gql.data(BARE, {"first": 100})
+    assert len(data["timeEntries"]["edges"]) == 100
+    assert len(statements) == 2, statements
+
+
+async def test_relations_outside_a_list_still_batch(
+    gql: GraphQLClient, state: AppState, owner: Member
+) -> None:
+    """``node(id:)`` gets no preloading: its relations come through the loaders, batched."""
+    await _seed(state, owner, [owner.user_id])
+    page = await gql.data(BARE, {"first": 3})
+    ids = [edge["node"]["id"] for edge in page["timeEntries"]["edges"]]
+    query = "query($a: ID!, $b: ID!, $c: ID!) { " + " ".join(
+        f"{alias}: node(id: ${alias}) {{ ... on TimeEntry {{ project {{ customer {{ name }} }} "
+        "user { name } activity { name } } }"
+        for alias in "abc"
+    ) + " }"
+    with count_statements(state) as statements:
+        data = await gql.data(query, dict(zip("abc", ids, strict=True)))
+    for alias in "abc":
+        assert data[alias]["project"]["customer"]["name"].startswith("C")
+        assert data[alias]["user"]["name"]
+    # authentication, the three nodes, projects + users + activities, customers
+    assert len(statements) == 6, statements
