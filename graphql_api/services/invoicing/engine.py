@@ -26,7 +26,7 @@ import asyncio
 import enum
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -127,21 +127,56 @@ def _services(ctx: RunContext) -> ProviderServices:
     return ProviderServices(ctx.settings, ctx.secret_box, ctx.http)
 
 
-async def _load(ctx: RunContext, invoice_id: int) -> Pending | None:
+@dataclass
+class RunState:
+    """What the run keeps between invoices: the pending invoices read up front, and the
+    debtor codes this run already confirmed per customer."""
+
+    pending: dict[int, Pending] = field(default_factory=dict)
+    debtors: dict[int, str] = field(default_factory=dict)
+
+
+async def _load_many(ctx: RunContext, invoice_ids: list[int]) -> dict[int, Pending]:
+    """The PENDING ones of ``invoice_ids`` with their customers and lines: three queries
+    however many invoices (read once per run, and again per retried invoice)."""
+    if not invoice_ids:
+        return {}
     async with ctx.sessionmaker() as session:
-        invoice = await session.get(Invoice, invoice_id, populate_existing=True)
-        if invoice is None or invoice.status is not InvoiceStatus.PENDING:
-            return None
-        customer = await session.get(Customer, invoice.customer_id)
-        assert customer is not None
-        lines = list(
+        invoices = list(
             await session.scalars(
-                select(InvoiceLine)
-                .where(InvoiceLine.invoice_id == invoice_id)
-                .order_by(InvoiceLine.position)
+                select(Invoice)
+                .where(Invoice.id.in_(invoice_ids), Invoice.status == InvoiceStatus.PENDING)
+                .execution_options(populate_existing=True)
             )
         )
-        return Pending(invoice, customer, lines)
+        customers = {
+            c.id: c
+            for c in await session.scalars(
+                select(Customer).where(Customer.id.in_({i.customer_id for i in invoices}))
+            )
+        }
+        lines: dict[int, list[InvoiceLine]] = {i.id: [] for i in invoices}
+        for line in await session.scalars(
+            select(InvoiceLine)
+            .where(InvoiceLine.invoice_id.in_(list(lines)))
+            .order_by(InvoiceLine.invoice_id, InvoiceLine.position)
+        ):
+            lines[line.invoice_id].append(line)
+    return {i.id: Pending(i, customers[i.customer_id], lines[i.id]) for i in invoices}
+
+
+async def _load(ctx: RunContext, invoice_id: int) -> Pending | None:
+    return (await _load_many(ctx, [invoice_id])).get(invoice_id)
+
+
+def linked_debtor(customer: Customer) -> str | None:
+    """The debtor code an earlier invoice or import linked ``customer`` to, when it still
+    matches the customer number: used without asking WeFact (a debtor deleted there since
+    makes ``invoice/add`` refuse it, and the run then takes the debtor path once)."""
+    code = customer.wefact_debtor_code
+    if code and customer.customer_number in (None, "", code):
+        return code
+    return None
 
 
 def invoice_input(pending: Pending, debtor_code: str) -> InvoiceInput:
@@ -177,13 +212,17 @@ def invoice_input(pending: Pending, debtor_code: str) -> InvoiceInput:
     )
 
 
-async def _mark_attempted(ctx: RunContext, invoice_id: int) -> None:
+async def _mark_attempted(ctx: RunContext, invoice_id: int) -> bool:
+    """Committed before ``invoice/add`` is sent; False when the invoice is no longer PENDING
+    (then nothing may be sent)."""
     async with ctx.transaction() as session:
-        await session.execute(
+        marked = await session.scalar(
             update(Invoice)
             .where(Invoice.id == invoice_id, Invoice.status == InvoiceStatus.PENDING)
             .values(provider_attempted_at=func.now())
+            .returning(Invoice.id)
         )
+    return marked is not None
 
 
 async def _done_count(session: AsyncSession, run_id: int) -> int:
@@ -198,33 +237,43 @@ async def _done_count(session: AsyncSession, run_id: int) -> int:
 
 
 async def _record_success(
-    ctx: RunContext, invoice_id: int, found: integrations.Invoice, extra: str | None
+    ctx: RunContext, pending: Pending, found: integrations.Invoice, extra: str | None
 ) -> Outcome:
-    """WeFact's answer, and the registrations INVOICED, in one transaction."""
+    """WeFact's answer, and the registrations INVOICED, in one transaction.
+
+    The update only applies to a PENDING invoice (re-checked under its row lock), so an
+    answer recorded by an earlier attempt is never recorded twice."""
+    invoice = pending.invoice
+    notes = [extra] if extra else []
+    if found.amount_excl != invoice.amount_excl:
+        notes.append(
+            f"WeFact's total excl. VAT is {found.amount_excl}, ours was "
+            f"{invoice.amount_excl}: check the invoice in WeFact."
+        )
     async with ctx.transaction() as session:
-        invoice = await locked_invoice(session, invoice_id)
-        if invoice is None or invoice.status is not InvoiceStatus.PENDING:
-            return Outcome.DONE  # recorded by an earlier attempt
-        customer = await session.get(Customer, invoice.customer_id)
-        notes = [extra] if extra else []
-        if found.amount_excl != invoice.amount_excl:
-            notes.append(
-                f"WeFact's total excl. VAT is {found.amount_excl}, ours was "
-                f"{invoice.amount_excl}: check the invoice in WeFact."
+        recorded = await session.scalar(
+            update(Invoice)
+            .where(Invoice.id == invoice.id, Invoice.status == InvoiceStatus.PENDING)
+            .values(
+                status=our_status(found.status),
+                wefact_identifier=str(found.identifier),
+                wefact_code=found.code,
+                wefact_status=int(found.status),
+                debtor_code=found.debtor_code or invoice.debtor_code,
+                amount_excl=found.amount_excl,
+                amount_tax=found.amount_tax,
+                amount_incl=found.amount_incl,
+                status_changed_at=utcnow(),
+                error=" ".join(notes) or None,
+                updated_at=func.now(),
             )
-        invoice.status = our_status(found.status)
-        invoice.wefact_identifier = str(found.identifier)
-        invoice.wefact_code = found.code
-        invoice.wefact_status = int(found.status)
-        invoice.debtor_code = found.debtor_code or invoice.debtor_code
-        invoice.amount_excl = found.amount_excl
-        invoice.amount_tax = found.amount_tax
-        invoice.amount_incl = found.amount_incl
-        invoice.status_changed_at = utcnow()
-        invoice.error = " ".join(notes) or None
-        await mark_invoiced(session, invoice_id)
-        await session.flush()
-        item = customer.name if customer else None
+            .returning(Invoice.id)
+            .execution_options(synchronize_session=False)
+        )
+        if recorded is None:
+            return Outcome.DONE  # recorded by an earlier attempt
+        await mark_invoiced(session, invoice.id, [line.id for line in pending.lines])
+        item = pending.customer.name
         await ctx.progress(
             done=await _done_count(session, ctx.run_id),
             counts={"invoiced": 1},
@@ -235,14 +284,17 @@ async def _record_success(
 
 
 async def fail_invoice(
-    ctx: RunContext, invoice_id: int, message: str, *, count: str = "failed"
+    ctx: RunContext, invoice_id: int, message: str, *, count: str = "failed",
+    customer_name: str | None = None,
 ) -> None:
     """FAILED with ``message``; its registrations are OPEN again (nothing is in WeFact)."""
     async with ctx.transaction() as session:
         invoice = await locked_invoice(session, invoice_id)
         if invoice is None or invoice.status is not InvoiceStatus.PENDING:
             return
-        customer = await session.get(Customer, invoice.customer_id)
+        if customer_name is None:
+            customer = await session.get(Customer, invoice.customer_id)
+            customer_name = customer.name if customer else None
         invoice.status = InvoiceStatus.FAILED
         invoice.error = message
         invoice.released_reason = message
@@ -252,7 +304,7 @@ async def fail_invoice(
         await ctx.progress(
             done=await _done_count(session, ctx.run_id),
             counts={count: 1},
-            problems=[Problem(message, item=customer.name if customer else None)],
+            problems=[Problem(message, item=customer_name)],
             session=session,
         )
 
@@ -273,29 +325,93 @@ async def _follow_up(
         return found, f"The invoice was made as a concept but could not be {action}: {exc}"
 
 
+async def _ensure_debtor(
+    ctx: RunContext, provider: InvoicingProvider, pending: Pending, run: RunState
+) -> str | None:
+    """The debtor path (look up, create when missing); None when WeFact refused the
+    customer (the invoice is FAILED then)."""
+    invoice, customer = pending.invoice, pending.customer
+    try:
+        code = await ensure_debtor(ctx, provider, customer, invoice.id)
+    except _REFUSALS as exc:
+        if invoice.provider_attempted_at is None:
+            await fail_invoice(
+                ctx, invoice.id,
+                f"WeFact refused the customer {customer.name!r}: {exc} Fix the "
+                "customer's details and invoice the registrations again.",
+                customer_name=customer.name,
+            )
+            return None
+        raise StopRun(str(exc), release_current=False, release_rest=False) from exc
+    except _STOP_ERRORS as exc:
+        raise StopRun(provider_error(exc, _services(ctx)).message, release_current=False,
+                      release_rest=True) from exc
+    run.debtors[customer.id] = code
+    return code
+
+
+async def _add(
+    ctx: RunContext, provider: InvoicingProvider, pending: Pending, run: RunState,
+    debtor_code: str, *, confirmed: bool,
+) -> integrations.Invoice | None:
+    """``invoice/add`` (``provider_attempted_at`` is committed already); None when WeFact
+    refused it (the invoice is FAILED then). ``confirmed``: the debtor was looked up in this
+    run; otherwise an unknown debtor sends the run down the debtor path once."""
+    invoice_id = pending.invoice.id
+    while True:
+        try:
+            found = await provider.add_invoice(invoice_input(pending, debtor_code))
+        except _REFUSALS as exc:
+            if isinstance(exc, integrations.NotFoundError) and not confirmed:
+                # The linked debtor may have been deleted in WeFact: the debtor path,
+                # once. (A refused add made nothing: adding again cannot make two.)
+                confirmed = True
+                code = await _ensure_debtor(ctx, provider, pending, run)
+                if code is None:
+                    return None
+                debtor_code = code
+                continue
+            await fail_invoice(
+                ctx, invoice_id,
+                f"WeFact refused the invoice for {pending.customer.name}: {exc} Its "
+                "registrations are open again.",
+                customer_name=pending.customer.name,
+            )
+            return None
+        except _STOP_ERRORS as exc:
+            # Refused before WeFact looked at it: this add provably did not happen.
+            raise StopRun(provider_error(exc, _services(ctx)).message, release_current=True,
+                          release_rest=True) from exc
+        run.debtors[pending.customer.id] = debtor_code
+        return found
+
+
 async def process_invoice(
-    ctx: RunContext, provider: InvoicingProvider, invoice_id: int
+    ctx: RunContext,
+    provider: InvoicingProvider,
+    invoice_id: int,
+    run: RunState | None = None,
+    pending: Pending | None = None,
 ) -> Outcome:
-    """One attempt at one invoice. Safe to repeat: every step looks before it writes."""
-    pending = await _load(ctx, invoice_id)
+    """One attempt at one invoice. Safe to repeat: every step looks before it writes.
+
+    ``pending``: the invoice as read at the start of the run (first attempt only; a retry
+    reads it again)."""
+    run = run if run is not None else RunState()
+    if pending is None:
+        pending = await _load(ctx, invoice_id)
     if pending is None:
         return Outcome.DONE
     invoice = pending.invoice
     services = _services(ctx)
-    try:
-        debtor_code = await ensure_debtor(ctx, provider, pending.customer, invoice_id)
-    except _REFUSALS as exc:
-        if invoice.provider_attempted_at is None:
-            await fail_invoice(
-                ctx, invoice_id,
-                f"WeFact refused the customer {pending.customer.name!r}: {exc} Fix the "
-                "customer's details and invoice the registrations again.",
-            )
+    # A debtor this run confirmed, or one an earlier invoice/import linked: no lookup.
+    debtor_code = run.debtors.get(pending.customer.id) or linked_debtor(pending.customer)
+    confirmed = pending.customer.id in run.debtors
+    if debtor_code is None:
+        debtor_code = await _ensure_debtor(ctx, provider, pending, run)
+        if debtor_code is None:
             return Outcome.FAILED
-        raise StopRun(str(exc), release_current=False, release_rest=False) from exc
-    except _STOP_ERRORS as exc:
-        raise StopRun(provider_error(exc, services).message, release_current=False,
-                      release_rest=True) from exc
+        confirmed = True
 
     found: integrations.Invoice | None = None
     try:
@@ -310,20 +426,11 @@ async def process_invoice(
                       release_rest=True) from exc
 
     if found is None:
-        await _mark_attempted(ctx, invoice_id)
-        try:
-            found = await provider.add_invoice(invoice_input(pending, debtor_code))
-        except _REFUSALS as exc:
-            await fail_invoice(
-                ctx, invoice_id,
-                f"WeFact refused the invoice for {pending.customer.name}: {exc} Its "
-                "registrations are open again.",
-            )
+        if not await _mark_attempted(ctx, invoice_id):
+            return Outcome.DONE  # no longer pending: nothing may be sent
+        found = await _add(ctx, provider, pending, run, debtor_code, confirmed=confirmed)
+        if found is None:
             return Outcome.FAILED
-        except _STOP_ERRORS as exc:
-            # Refused before WeFact looked at it: this add provably did not happen.
-            raise StopRun(provider_error(exc, services).message, release_current=True,
-                          release_rest=True) from exc
         await _hook("after_add", invoice_id)
 
     try:
@@ -331,17 +438,18 @@ async def process_invoice(
     except _STOP_ERRORS as exc:
         raise StopRun(provider_error(exc, services).message, release_current=False,
                       release_rest=True) from exc
-    return await _record_success(ctx, invoice_id, found, note)
+    return await _record_success(ctx, pending, found, note)
 
 
 async def _with_retries(
-    ctx: RunContext, provider: InvoicingProvider, invoice_id: int
+    ctx: RunContext, provider: InvoicingProvider, invoice_id: int, run: RunState
 ) -> Outcome:
     """``process_invoice``, again after a pause when WeFact was unreachable."""
     attempt = 0
+    pending = run.pending.pop(invoice_id, None)
     while True:
         try:
-            return await process_invoice(ctx, provider, invoice_id)
+            return await process_invoice(ctx, provider, invoice_id, run, pending)
         except integrations.RateLimitedError as exc:
             raise StopRun(str(exc), release_current=False, release_rest=False) from exc
         except _TRANSIENT_ERRORS as exc:
@@ -354,6 +462,7 @@ async def _with_retries(
             logger.info("invoice %s: %s; trying again", invoice_id, type(exc).__name__)
             await asyncio.sleep(RETRY_DELAYS[attempt])
             attempt += 1
+            pending = None  # read again: the attempt may have got further
 
 
 async def _release_unattempted(
@@ -416,11 +525,12 @@ async def perform_invoice_run(ctx: RunContext) -> RunStatus:
 
     problems = False
     kept_pending = 0
+    run = RunState(pending=await _load_many(ctx, invoice_ids) if stop is None else {})
     for invoice_id in invoice_ids:
         if stop is None:
             assert provider is not None
             try:
-                outcome = await _with_retries(ctx, provider, invoice_id)
+                outcome = await _with_retries(ctx, provider, invoice_id, run)
                 problems = problems or outcome is not Outcome.DONE
                 continue
             except StopRun as exc:

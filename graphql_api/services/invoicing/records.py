@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, Table, func, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -90,15 +90,27 @@ async def reserve_many(
         )
 
 
-async def mark_invoiced(session: AsyncSession, invoice_id: int) -> int:
-    """The invoice's registrations become INVOICED (they keep their line). Returns how many."""
+async def mark_invoiced(
+    session: AsyncSession, invoice_id: int, line_ids: Sequence[int] | None = None
+) -> int:
+    """The invoice's registrations become INVOICED (they keep their line). Returns how many.
+
+    ``line_ids``: the invoice's lines when the caller has them already. One bulk UPDATE per
+    registration kind, without session synchronisation (no loaded row is scanned)."""
     count = 0
-    line_ids = select(InvoiceLine.id).where(InvoiceLine.invoice_id == invoice_id)
+    lines: Any = (
+        select(InvoiceLine.id).where(InvoiceLine.invoice_id == invoice_id)
+        if line_ids is None
+        else list(line_ids)
+    )
+    if line_ids is not None and not line_ids:
+        return 0
     for model in MODELS.values():
         result = await session.execute(
             update(model)
-            .where(model.invoice_line_id.in_(line_ids))
+            .where(model.invoice_line_id.in_(lines))
             .values(status=RegistrationStatus.INVOICED, updated_at=func.now())
+            .execution_options(synchronize_session=False)
         )
         count += int(result.rowcount)  # type: ignore[attr-defined]
     return count

@@ -1,0 +1,61 @@
+"""A customer already linked to a WeFact debtor is invoiced without looking the debtor up;
+when that debtor was deleted in WeFact since, the run takes the debtor path once."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from graphql_api.jobs.worker import JobRunner
+from graphql_api.models import Customer
+from tests.conftest import Emulator, GraphQLClient, activate
+from tests.invoicing.conftest import World, emulator_invoices, gid, product_code, run_invoices
+
+
+async def _linked_entries(world: World, emulator: Emulator, code: str) -> list[str]:
+    await world.settings(default_product_code=product_code(emulator, "Consultancy"))
+    customer = await world.customer("Bakkerij Jansen", code, wefact_debtor_code=code)
+    project = await world.project(customer, "Shop")
+    design = await world.activity("Design")
+    first = await world.entry(project, design, "2.00", notes="Homepage")
+    second = await world.entry(project, design, "1.00", notes="Menu")
+    return [gid(first), gid(second)]
+
+
+async def test_linked_debtor_is_not_looked_up(
+    gql: GraphQLClient, world: World, jobs: JobRunner, emulator: Emulator
+) -> None:
+    await activate(gql, emulator)
+    emulator.state.add_debtor(DebtorCode="K-7", CompanyName="Bakkerij Jansen")
+    ids = await _linked_entries(world, emulator, "K-7")
+
+    # Two runs for the same linked customer: neither asks WeFact for the debtor.
+    first = await run_invoices(gql, jobs, ids[:1])
+    second = await run_invoices(gql, jobs, ids[1:])
+
+    assert (first["status"], second["status"]) == ("SUCCEEDED", "SUCCEEDED"), second
+    assert emulator.state.calls_to("debtor") == 0
+    assert emulator.state.calls_to("invoice", "add") == 2
+    assert [i["DebtorCode"] for i in emulator_invoices(emulator)] == ["K-7", "K-7"]
+
+
+async def test_linked_debtor_deleted_in_wefact_is_created_again(
+    gql: GraphQLClient, world: World, jobs: JobRunner, emulator: Emulator
+) -> None:
+    await activate(gql, emulator)
+    ids = await _linked_entries(world, emulator, "K-8")  # linked, but not in WeFact (deleted)
+
+    run = await run_invoices(gql, jobs, ids)
+
+    assert run["status"] == "SUCCEEDED", run["problems"]
+    # Refused for the unknown debtor, then the debtor path (show, add), then added once.
+    assert emulator.state.calls_to("invoice", "add") == 2
+    assert emulator.state.calls_to("debtor", "show") == 1
+    assert emulator.state.calls_to("debtor", "add") == 1
+    made = emulator_invoices(emulator)
+    assert [i["DebtorCode"] for i in made] == ["K-8"]
+    assert [i["DebtorCode"] for i in emulator.state.debtors.values()] == ["K-8"]
+    assert run["invoices"][0]["status"] == "CONCEPT"
+    assert [r["status"] for r in run["invoices"][0]["lines"][0]["registrations"]] == ["INVOICED"]
+    async with world.state.sessionmaker() as session:
+        identifier = await session.scalar(select(Customer.wefact_identifier))
+    assert identifier == str(emulator.state.debtor_by_code("K-8")["Identifier"])
