@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Iterator
 from pathlib import Path
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
 from strawberry.schema.config import StrawberryConfig
 
 from graphql_api import models
@@ -68,8 +77,38 @@ def _should_mask(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
+class _ValidDocuments(SchemaExtension):
+    """Skips validation of a query text this schema already found valid.
+
+    Validation (with the depth and alias rules) walks the whole document and costs more than
+    resolving a small query; clients send the same few texts over and over. strawberry's
+    ``ValidationCache`` cannot help here: it keys on the rule classes, and the limiter
+    extensions make new ones per request. The rules are the same for every request of one
+    schema, so the query text is the key; only valid texts are remembered (bounded LRU).
+    """
+
+    def __init__(self, valid: OrderedDict[str, None], maxsize: int) -> None:
+        self.valid = valid
+        self.maxsize = maxsize
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        query = context.query
+        if query is not None and query in self.valid:
+            self.valid.move_to_end(query)
+            context.pre_execution_errors = []  # strawberry then skips its validation
+            yield
+            return
+        yield
+        if query is not None and context.pre_execution_errors == []:
+            self.valid[query] = None
+            if len(self.valid) > self.maxsize:
+                self.valid.popitem(last=False)
+
+
 def build_schema(*, max_depth: int = 12) -> strawberry.Schema:
     """The schema with its limits: depth, aliases, tokens, and masked server faults."""
+    valid_documents: OrderedDict[str, None] = OrderedDict()
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
@@ -81,6 +120,10 @@ def build_schema(*, max_depth: int = 12) -> strawberry.Schema:
             lambda: MaxAliasesLimiter(max_alias_count=30),
             lambda: MaxTokensLimiter(max_token_count=5000),
             lambda: MaskErrors(should_mask_error=_should_mask),
+            # Parsing and validating the same texts again costs ~10% of a list request.
+            # The parse cache keys on the text and the token limit; the limits still apply.
+            lambda: ParserCache(maxsize=256),
+            lambda: _ValidDocuments(valid_documents, maxsize=256),
         ],
     )
 
