@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api.errors import Conflict, DomainError, InvalidInput
@@ -128,15 +128,6 @@ async def _next_ids(session: AsyncSession, table: str, count: int) -> list[int]:
     )
 
 
-_ROWS_PER_INSERT = 1000
-"""Rows per multi-row INSERT: a whole run of ``MAX_SELECTION`` in one statement, and well
-under PostgreSQL's 32767 bind parameters per statement."""
-
-
-def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    return [rows[i : i + _ROWS_PER_INSERT] for i in range(0, len(rows), _ROWS_PER_INSERT)]
-
-
 async def record_invoices(
     session: AsyncSession,
     workspace_id: int,
@@ -210,10 +201,11 @@ async def record_invoices(
                 }
             )
             reservations.extend((key, line_id) for key in line.covers)
-    for chunk in _chunks(invoices):
-        await session.execute(insert(Invoice).values(chunk))
-    for chunk in _chunks(lines):
-        await session.execute(insert(InvoiceLine).values(chunk))
+    # Core executemany: asyncpg sends the rows as one pipelined batch, and SQLAlchemy does
+    # not build a bind parameter per value as a multi-row ``.values([...])`` does.
+    await session.execute(insert(cast(Table, Invoice.__table__)), invoices)
+    if lines:
+        await session.execute(insert(cast(Table, InvoiceLine.__table__)), lines)
     await reserve_many(session, workspace_id, reservations, labels)
     return invoice_ids
 
