@@ -272,7 +272,7 @@ async def _record_success(
         )
         if recorded is None:
             return Outcome.DONE  # recorded by an earlier attempt
-        await mark_invoiced(session, invoice.id, [line.id for line in pending.lines])
+        await mark_invoiced(session, invoice.id, pending.lines)
         item = pending.customer.name
         await ctx.progress(
             done=await _done_count(session, ctx.run_id),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import BigInteger, Table, func, literal, select, update
+from sqlalchemy import BigInteger, Table, any_, func, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +14,7 @@ from graphql_api.models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    LineKind,
     RegistrationStatus,
 )
 from graphql_api.services.invoicing.lines import RegKey, RegKind
@@ -90,25 +91,48 @@ async def reserve_many(
         )
 
 
+# The registrations a line of each kind covers (other kinds: any, to be safe).
+_COVERED_BY: dict[LineKind, RegKind] = {
+    LineKind.HOURS: RegKind.TIME_ENTRY,
+    LineKind.EXPENSE: RegKind.EXPENSE,
+    LineKind.TRIP: RegKind.TRIP,
+}
+
+
 async def mark_invoiced(
-    session: AsyncSession, invoice_id: int, line_ids: Sequence[int] | None = None
+    session: AsyncSession, invoice_id: int, lines: Sequence[InvoiceLine] | None = None
 ) -> int:
     """The invoice's registrations become INVOICED (they keep their line). Returns how many.
 
-    ``line_ids``: the invoice's lines when the caller has them already. One bulk UPDATE per
-    registration kind, without session synchronisation (no loaded row is scanned)."""
+    ``lines``: the invoice's lines when the caller has them already; then only the
+    registration kinds they cover are updated, one bulk UPDATE per kind by
+    ``invoice_line_id = ANY(ids)`` (one parameter), without session synchronisation."""
+    if lines is None:
+        return await _mark_invoiced_by_query(session, invoice_id)
+    by_kind: dict[RegKind, list[int]] = {}
+    for line in lines:
+        kinds = [_COVERED_BY[line.kind]] if line.kind in _COVERED_BY else list(MODELS)
+        for kind in kinds:
+            by_kind.setdefault(kind, []).append(line.id)
     count = 0
-    lines: Any = (
-        select(InvoiceLine.id).where(InvoiceLine.invoice_id == invoice_id)
-        if line_ids is None
-        else list(line_ids)
-    )
-    if line_ids is not None and not line_ids:
-        return 0
+    for kind, line_ids in by_kind.items():
+        table = cast(Table, MODELS[kind].__table__)
+        result = await session.execute(
+            update(table)
+            .where(table.c.invoice_line_id == any_(literal(line_ids, ARRAY(BigInteger))))
+            .values(status=RegistrationStatus.INVOICED, updated_at=func.now())
+        )
+        count += int(result.rowcount)  # type: ignore[attr-defined]
+    return count
+
+
+async def _mark_invoiced_by_query(session: AsyncSession, invoice_id: int) -> int:
+    count = 0
+    line_ids = select(InvoiceLine.id).where(InvoiceLine.invoice_id == invoice_id)
     for model in MODELS.values():
         result = await session.execute(
             update(model)
-            .where(model.invoice_line_id.in_(lines))
+            .where(model.invoice_line_id.in_(line_ids))
             .values(status=RegistrationStatus.INVOICED, updated_at=func.now())
             .execution_options(synchronize_session=False)
         )
