@@ -31,6 +31,7 @@ test-db: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/mypy bench
 
 ## Rewrite schema/schema.graphql from the code.
 schema: install
