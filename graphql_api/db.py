@@ -6,7 +6,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import (
@@ -44,13 +44,6 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
 
 
-def strip_query(url: str, *names: str) -> str:
-    """Remove query parameters (used for parameters a driver does not understand)."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in names]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
-
-
 # A pooled connection idle for longer than this is pinged before use.
 PING_AFTER_IDLE_SECONDS = 5.0
 # Connections are replaced after this long, so none lives across a failover indefinitely.
@@ -68,7 +61,10 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     a connection's age, and a disconnect seen mid-request still invalidates the pool.
     """
     engine = create_async_engine(
-        async_url(url), pool_size=pool_size, max_overflow=10, pool_pre_ping=False,
+        async_url(url),
+        pool_size=pool_size,
+        max_overflow=10,
+        pool_pre_ping=False,
         pool_recycle=POOL_RECYCLE_SECONDS,
     )
     _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)

@@ -211,7 +211,10 @@ async def update(
     """Apply a settings change; product codes must be cached products."""
     row = await load_settings_row(session, workspace_id)
     if row is None:
-        raise NotFound("WeFact is not activated for this workspace yet.", code="NOT_ACTIVATED")
+        raise NotFound(
+            "WeFact is not activated for this workspace yet: activate it first (activateWefact).",
+            code="NOT_ACTIVATED",
+        )
     if change.clear_default_product:
         row.default_product_code = None
     elif change.default_product_code is not None:
@@ -244,7 +247,10 @@ async def deactivate(session: AsyncSession, workspace_id: int) -> WefactSettings
     """Stop using the connection; the row, its invoices and history are kept."""
     row = await load_settings_row(session, workspace_id)
     if row is None:
-        raise NotFound("WeFact is not activated for this workspace.", code="NOT_ACTIVATED")
+        raise NotFound(
+            "WeFact is not activated for this workspace, so there is nothing to deactivate.",
+            code="NOT_ACTIVATED",
+        )
     row.active = False
     row.deactivated_at = utcnow()
     await session.flush()
