@@ -13,11 +13,15 @@ from resolvers.loaders import load_one
 from resolvers.permissions import IsAuthenticated
 from schema.relay import Node, from_global_id
 
-_REGISTRY: dict[str, tuple[type[Any], Callable[[Any], Node]]] = {}
+# A converter may return None: several node types share one table (runs of each kind).
+Converter = Callable[[Any], Node | None]
+
+_REGISTRY: dict[str, tuple[type[Any], Converter]] = {}
 
 
-def register_node(type_name: str, model: type[Any], convert: Callable[[Any], Node]) -> None:
-    """Make ``node(id:)`` able to fetch ``type_name`` objects."""
+def register_node(type_name: str, model: type[Any], convert: Converter) -> None:
+    """Make ``node(id:)`` able to fetch ``type_name`` objects; ``convert`` returns None for a
+    row that is not of that type (it then looks like an unknown id)."""
     _REGISTRY[type_name] = (model, convert)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -100,14 +100,10 @@ class CustomerImport(Node):
         )
 
 
-def customer_import_node(row: models.Run) -> Node:
-    """``node(id:)`` for "CustomerImport" ids: runs of other kinds are not imports.
-
-    The registry expects a Node; ``None`` is what it returns for unknown ids, so it is the
-    honest answer for a run of another kind too.
-    """
+def customer_import_node(row: models.Run) -> Node | None:
+    """``node(id:)`` for "CustomerImport" ids: runs of other kinds are not imports."""
     if row.kind is not models.RunKind.CUSTOMER_IMPORT:
-        return cast(Node, None)
+        return None
     return CustomerImport.from_model(row)
 
 

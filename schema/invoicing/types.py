@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -499,11 +499,10 @@ class InvoiceRun(Node):
         )
 
 
-def invoice_run_node(row: models.Run) -> Node:
-    """``node(id:)`` for InvoiceRun ids: only runs of kind INVOICE are invoice runs (the
-    registry treats ``None`` as "no such object", as for unknown ids)."""
+def invoice_run_node(row: models.Run) -> Node | None:
+    """``node(id:)`` for InvoiceRun ids: only runs of kind INVOICE are invoice runs."""
     if row.kind is not models.RunKind.INVOICE:
-        return cast(Node, None)
+        return None
     return InvoiceRun.from_model(row)
 
 

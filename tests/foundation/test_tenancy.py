@@ -74,3 +74,25 @@ async def test_members_may_not_manage_customers(
         'mutation { createCustomer(input: {name: "X"}) { __typename } }', token=manager.token
     )
     assert data["createCustomer"]["__typename"] == "Customer"
+
+
+async def test_node_types_sharing_the_runs_table_only_match_their_kind(
+    gql: GraphQLClient, state: AppState, owner: Member
+) -> None:
+    from graphql_api.models import Run, RunKind
+    from schema.relay import to_global_id
+
+    async with state.sessionmaker() as session, session.begin():
+        invoice_run = Run(workspace_id=owner.workspace_id, kind=RunKind.INVOICE)
+        sync_run = Run(workspace_id=owner.workspace_id, kind=RunKind.STATUS_SYNC)
+        session.add_all([invoice_run, sync_run])
+    query = "query($id: ID!) { node(id: $id) { __typename } }"
+
+    async def typename(type_name: str, pk: int) -> object:
+        data = await gql.data(query, {"id": to_global_id(type_name, pk)})
+        return data["node"] and data["node"]["__typename"]
+
+    assert await typename("InvoiceRun", invoice_run.id) == "InvoiceRun"
+    assert await typename("Run", sync_run.id) == "Run"
+    assert await typename("InvoiceRun", sync_run.id) is None
+    assert await typename("CustomerImport", invoice_run.id) is None
