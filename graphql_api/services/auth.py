@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graphql_api.errors import InvalidInput, NotFound
+from graphql_api.errors import AuthCode, GeneralCode, InvalidInput, NotFound
 from graphql_api.models import ApiToken, Role, TokenKind, User, Workspace
 from graphql_api.security import hash_password, hash_token, new_token, verify_password
 
@@ -73,7 +73,9 @@ async def login(session: AsyncSession, email: str, password: str) -> IssuedToken
     )
     if not verify_password(user.password_hash if user else None, password) or user is None:
         raise InvalidInput(
-            "E-mail address or password is wrong.", field="password", code="INVALID_CREDENTIALS"
+            "E-mail address or password is wrong.",
+            field="password",
+            code=AuthCode.INVALID_CREDENTIALS,
         )
     return await issue_token(
         session, user, kind=TokenKind.SESSION, name="login", expires_at=utcnow() + SESSION_LIFETIME
@@ -134,7 +136,9 @@ async def create_workspace(
     taken = await session.scalar(select(User.id).where(func.lower(User.email) == email.lower()))
     if taken is not None:
         raise InvalidInput(
-            "A user with that e-mail address already exists.", field="ownerEmail", code="CONFLICT"
+            "A user with that e-mail address already exists.",
+            field="ownerEmail",
+            code=GeneralCode.CONFLICT,
         )
     workspace = Workspace(name=name.strip())
     session.add(workspace)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import integrations
-from graphql_api.errors import Conflict, NotFound
+from graphql_api.errors import Conflict, InvoicingCode, NotFound
 from graphql_api.models import Invoice, InvoiceStatus
 from graphql_api.services.auth import utcnow
 from graphql_api.services.invoicing.records import locked_invoice, release_registrations
@@ -78,7 +78,7 @@ async def release_invoice(
             raise Conflict(
                 "This invoice is still being made in WeFact. Wait for its run to finish "
                 "(or resume it), then release it.",
-                field="id", code="INVOICE_PENDING",
+                field="id", code=InvoicingCode.INVOICE_PENDING,
             )
         if invoice.wefact_identifier is None:
             raise Conflict("This invoice has no WeFact identifier.", field="id")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import integrations
-from graphql_api.errors import Conflict, DomainError, InvalidInput, NotFound
+from graphql_api.errors import ConnectionProblem, InvalidInput, NotActivated, NotFound, WefactCode
 from graphql_api.models import InvoiceMode, Subscription, WefactSettings
 from graphql_api.security import SecretBox, secret_hint
 from graphql_api.services.auth import utcnow
@@ -51,47 +51,47 @@ def build_provider(
 
 def provider_error(  # noqa: PLR0911 - one answer per kind of provider failure
     exc: integrations.ProviderError, services: ProviderServices
-) -> DomainError:
+) -> ConnectionProblem:
     """A provider failure as an error that tells the admin what to do."""
     if isinstance(exc, integrations.IpNotWhitelistedError):
         addresses = ", ".join(services.settings.wefact_egress_ips) or "this server's address"
         seen = f" (WeFact saw {exc.ip})" if exc.ip else ""
-        return DomainError(
+        return ConnectionProblem(
             f"WeFact refused our server's IP address{seen}. In WeFact go to Settings → API and "
             f"add these addresses to the whitelist: {addresses}.",
-            code="IP_NOT_WHITELISTED",
+            code=WefactCode.IP_NOT_WHITELISTED,
         )
     if isinstance(exc, integrations.ApiDisabledError):
-        return DomainError(
+        return ConnectionProblem(
             "The API is switched off in HostFact. Turn it on under Settings → API.",
             field="apiKey",
-            code="API_DISABLED",
+            code=WefactCode.API_DISABLED,
         )
     if isinstance(exc, integrations.AuthenticationError):
-        return DomainError(
+        return ConnectionProblem(
             "WeFact does not accept this API key. Copy it again from WeFact → Settings → API.",
             field="apiKey",
-            code="WRONG_API_KEY",
+            code=WefactCode.WRONG_API_KEY,
         )
     if isinstance(exc, integrations.FirewalledError):
-        return DomainError(str(exc), code="FIREWALLED")
+        return ConnectionProblem(str(exc), code=WefactCode.FIREWALLED)
     if isinstance(exc, integrations.RateLimitedError):
-        return DomainError(str(exc), code="RATE_LIMITED")
+        return ConnectionProblem(str(exc), code=WefactCode.RATE_LIMITED)
     if isinstance(exc, integrations.UnavailableError):
         if not_an_api(exc):
-            return DomainError(
+            return ConnectionProblem(
                 "That address answers, but not as a HostFact API. Enter the URL of your "
                 "HostFact installation without /apiv2/api.php, e.g. https://example.com/Pro.",
                 field="hostfactUrl",
-                code="NOT_A_HOSTFACT_API",
+                code=WefactCode.NOT_A_HOSTFACT_API,
             )
-        return DomainError(
+        return ConnectionProblem(
             "WeFact/HostFact cannot be reached right now. Check the URL, or try again later.",
-            code="UNREACHABLE",
+            code=WefactCode.UNREACHABLE,
         )
     if isinstance(exc, integrations.ValidationError | integrations.NotFoundError):
-        return DomainError(str(exc), code="PROVIDER_REFUSED")
-    return DomainError(str(exc), code="PROVIDER_ERROR")
+        return ConnectionProblem(str(exc), code=WefactCode.PROVIDER_REFUSED)
+    return ConnectionProblem(str(exc), code=WefactCode.PROVIDER_ERROR)
 
 
 def not_an_api(exc: integrations.UnavailableError) -> bool:
@@ -164,10 +164,9 @@ async def active_provider(
     """The workspace's active connection and its client, or a clear error."""
     row = await load_settings_row(session, workspace_id)
     if row is None or not row.active:
-        raise Conflict(
+        raise NotActivated(
             "WeFact is not activated for this workspace. An admin can activate it under "
-            "Settings → WeFact.",
-            code="NOT_ACTIVATED",
+            "Settings → WeFact."
         )
     api_key = services.secret_box.decrypt(row.api_key_encrypted)
     return row, build_provider(services, row.subscription, api_key, row.hostfact_url)
@@ -213,7 +212,7 @@ async def update(
     if row is None:
         raise NotFound(
             "WeFact is not activated for this workspace yet: activate it first (activateWefact).",
-            code="NOT_ACTIVATED",
+            code=WefactCode.NOT_ACTIVATED,
         )
     if change.clear_default_product:
         row.default_product_code = None
@@ -249,7 +248,7 @@ async def deactivate(session: AsyncSession, workspace_id: int) -> WefactSettings
     if row is None:
         raise NotFound(
             "WeFact is not activated for this workspace, so there is nothing to deactivate.",
-            code="NOT_ACTIVATED",
+            code=WefactCode.NOT_ACTIVATED,
         )
     row.active = False
     row.deactivated_at = utcnow()
