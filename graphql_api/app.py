@@ -5,18 +5,19 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
 
 from graphql_api.db import create_engine, create_sessionmaker
+from graphql_api.resources import Resources
 from graphql_api.security import SecretBox
 from graphql_api.settings import Settings
 
@@ -24,15 +25,10 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class AppState:
-    """What requests share: settings, the database, the secret box and one HTTP client."""
+class AppState(Resources):
+    """What requests share: the process's resources and the engine behind its sessions."""
 
-    settings: Settings
     engine: AsyncEngine
-    sessionmaker: async_sessionmaker[AsyncSession]
-    secret_box: SecretBox
-    http: httpx.AsyncClient
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def create(cls, settings: Settings, database_url: str) -> AppState:
@@ -45,6 +41,7 @@ class AppState:
             secret_box=SecretBox(settings.resolved_secret_key(), settings.previous_secret_keys),
             # One shared client for all provider calls: pooled connections, bounded timeouts.
             http=httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0)),
+            database_url=database_url,
         )
 
     async def close(self) -> None:
@@ -70,11 +67,14 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
-def create_app(state: AppState, *, close_state_on_shutdown: bool = True) -> Starlette:
-    """The Starlette app: ``/graphql`` (HTTP + graphql-transport-ws), ``/healthz``, ``/readyz``."""
-    from resolvers.http import GraphQLApp
+def create_app(
+    state: AppState, graphql_app: ASGIApp, *, close_state_on_shutdown: bool = True
+) -> Starlette:
+    """The Starlette app: ``/graphql`` (HTTP + graphql-transport-ws), ``/healthz``, ``/readyz``.
 
-    graphql_app = GraphQLApp(state)
+    ``graphql_app`` serves ``/graphql``; the composition root (``graphql_api.composition``)
+    builds it, so this module knows nothing of the GraphQL layer.
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -17,7 +17,8 @@ import uvicorn
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graphql_api.app import AppState, create_app
+from graphql_api.app import AppState
+from graphql_api.composition import add_in_process_worker, build_app
 from graphql_api.migrate import upgrade
 from graphql_api.models import (
     Activity,
@@ -35,10 +36,11 @@ from graphql_api.models import (
     Workspace,
 )
 from graphql_api.runtime import database_url
-from graphql_api.serve import add_in_process_worker
 from graphql_api.services.auth import create_workspace, issue_token
 from graphql_api.services.wefact.connection import ProviderServices, activate
 from graphql_api.settings import Settings
+from integrations.emulator.server import serve_emulator
+from integrations.emulator.state import EmulatorState
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +50,8 @@ DEMO_PASSWORD = "demo-password"  # noqa: S105 - a published demo login on a loca
 DEMO_API_KEY = "demo-wefact-api-key-0000"
 
 
-def demo_emulator_state() -> object:
+def demo_emulator_state() -> EmulatorState:
     """An emulated WeFact with products and some debtors (one matches a demo customer)."""
-    from integrations.emulator.state import EmulatorState
-
     state = EmulatorState(flavor="wefact", api_key=DEMO_API_KEY)
     state.seed_products()
     state.seed_debtors(25)
@@ -248,16 +248,14 @@ def serve_demo(settings: Settings, *, host: str, port: int) -> None:
 
 
 async def _serve_demo(settings: Settings, url: str, host: str, port: int) -> None:
-    from integrations.emulator.server import serve_emulator
-
-    async with serve_emulator(demo_emulator_state()) as emulator_url:  # type: ignore[arg-type]
+    async with serve_emulator(demo_emulator_state()) as emulator_url:
         # The demo talks to the emulator on loopback, which production settings forbid.
         settings.wefact_api_url = emulator_url
         settings.allow_private_integration_urls = True
         state = AppState.create(settings, url)
         workspace_id, token = await ensure_demo_workspace(state)
         await activate_demo(state, workspace_id)
-        app = create_app(state)
+        app = build_app(state)
         add_in_process_worker(app, state)
         server = uvicorn.Server(
             uvicorn.Config(app, host=host, port=port, log_config=None, timeout_graceful_shutdown=10)
