@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info as StrawberryInfo
 
-from graphql_api.services.auth import Caller
-
-if TYPE_CHECKING:
-    from graphql_api.app import AppState
+from graphql_api.app import AppState
+from graphql_api.services.auth import Caller, authenticate
+from resolvers.tokens import BAD_TOKEN_MESSAGE, bearer_token
 
 
 @dataclass
@@ -34,9 +33,6 @@ class Context:
     async def ensure_caller(self) -> Caller | None:
         """The caller; authenticates from ``connection_params`` on first use if needed."""
         if self.caller is None and self.connection_params:
-            from graphql_api.services.auth import authenticate
-            from resolvers.http import BAD_TOKEN_MESSAGE, bearer_token
-
             raw = self.connection_params.get("Authorization") or self.connection_params.get(
                 "authorization"
             )

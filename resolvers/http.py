@@ -2,38 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.websockets import WebSocket
+from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from graphql_api.app import AppState
 from graphql_api.services.auth import authenticate
 from resolvers.context import Context
-
-if TYPE_CHECKING:
-    from graphql_api.app import AppState
-
-BAD_TOKEN_MESSAGE = "This token is unknown, expired or revoked: log in again or create a new token."  # noqa: S105
-
-
-def bearer_token(header: str | None) -> str | None:
-    """The token in an ``Authorization: Bearer …`` header, if any."""
-    if not header:
-        return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
+from resolvers.tokens import BAD_TOKEN_MESSAGE, bearer_token
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    """strawberry's ASGI view with our context."""
+    """strawberry's ASGI view with our context; the composition root hands it the schema."""
 
-    def __init__(self, state: AppState, **kwargs: Any) -> None:
-        from schema.schema import schema
-
+    def __init__(self, state: AppState, schema: Schema, **kwargs: Any) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if state.settings.graphiql else None,

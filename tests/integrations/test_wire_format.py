@@ -13,7 +13,7 @@ import httpx
 import pytest
 import respx
 
-from integrations import InvoiceInput, InvoiceLineInput, make_provider
+from integrations import DebtorInput, InvoiceInput, InvoiceLineInput, make_provider
 from integrations.client import ProviderClient
 
 from .conftest import API_KEY, make_client
@@ -160,8 +160,6 @@ async def test_list_filters_are_lowercase_and_bracketed(http: httpx.AsyncClient)
 
 @respx.mock
 async def test_debtor_add_never_sends_identifier(http: httpx.AsyncClient) -> None:
-    from integrations import DebtorInput
-
     debtor = {"Identifier": "5", "DebtorCode": "DB10004", "CompanyName": "Acme"}
     route = respx.post(WEFACT).mock(return_value=ok(debtor=debtor))
     await make_client("wefact", http, WEFACT).add_debtor(

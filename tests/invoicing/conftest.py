@@ -34,7 +34,7 @@ from graphql_api.models import (
 )
 from graphql_api.services.invoicing import engine
 from integrations.pacing import reset_shared_pacers
-from schema.relay import to_global_id
+from resolvers.ids import global_id
 from tests.conftest import Emulator, GraphQLClient, Member
 
 PROCRASTINATE_TABLES = (
@@ -51,7 +51,7 @@ async def jobs(state: AppState) -> AsyncIterator[JobRunner]:
     async with state.engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {PROCRASTINATE_TABLES} RESTART IDENTITY CASCADE"))
     state.settings.run_wait_seconds = 0
-    async with open_jobs(state, periodic=False) as runner:
+    async with open_jobs(state) as runner:
         yield runner
 
 
@@ -67,7 +67,7 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def gid(row: Any) -> str:
     """The global id of a registration row."""
-    return str(to_global_id(type(row).__name__, row.id))
+    return str(global_id(type(row).__name__, row.id))
 
 
 def product_code(emulator: Emulator, name: str) -> str:
@@ -223,8 +223,8 @@ RUN_FIELDS = """
 """
 
 INVOICE = f"""
-mutation($input: InvoiceInWefactInput!) {{
-  invoiceInWefact(input: $input) {{
+mutation($ids: [ID!]!, $options: InvoiceOptionsInput) {{
+  invoiceInWefact(ids: $ids, options: $options) {{
     __typename
     ... on InvoiceRun {{ {RUN_FIELDS} }}
     ... on WefactConnectionError {{ whitelistAddresses }}
@@ -264,10 +264,10 @@ async def invoice_in_wefact(
     *, token: str | None = None,
 ) -> dict[str, Any]:
     """The invoiceInWefact result object."""
-    payload: dict[str, Any] = {"ids": ids}
+    variables: dict[str, Any] = {"ids": ids}
     if options is not None:
-        payload["options"] = options
-    data = await gql.data(INVOICE, {"input": payload}, token=token)
+        variables["options"] = options
+    data = await gql.data(INVOICE, variables, token=token)
     result: dict[str, Any] = data["invoiceInWefact"]
     return result
 

@@ -15,6 +15,7 @@ from graphql_api.models import (
     Invoice,
     InvoiceStatus,
     RegistrationStatus,
+    Role,
     Run,
     RunKind,
     WefactSettings,
@@ -184,7 +185,6 @@ async def test_admins_only_and_activation_required(
     assert (not_active["__typename"], not_active["code"]) == (
         "WefactConnectionError", "NOT_ACTIVATED")
     await activate(gql, emulator)
-    from graphql_api.models import Role
 
     manager = await add_member(uworld.state, owner.workspace_id, role=Role.MANAGER,
                                email="manager@acme.test")

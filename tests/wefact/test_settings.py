@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
 from sqlalchemy import select
 
 from graphql_api.app import AppState
 from graphql_api.models import Role, WefactSettings
+from graphql_api.security import SecretBox
 from tests.conftest import (
     EMULATOR_API_KEY,
+    TEST_SECRET_KEY,
     Emulator,
     GraphQLClient,
     Member,
@@ -204,14 +210,6 @@ async def test_other_workspace_never_sees_settings(
 async def test_rotating_the_secret_key_keeps_stored_keys_usable(
     gql: GraphQLClient, emulator: Emulator, state: AppState, database_url: str
 ) -> None:
-    import asyncio
-    import os
-    import subprocess
-    import sys
-
-    from graphql_api.security import SecretBox
-    from tests.conftest import TEST_SECRET_KEY
-
     await activate(gql, emulator)
     env = {**os.environ, "DATABASE_URL": database_url}
     rotate = [sys.executable, "-m", "graphql_api.cli", "rotate-secrets"]
