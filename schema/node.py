@@ -6,7 +6,6 @@ a table); the object then passes its type's read rule like on any other path.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Annotated, Any
 
 import strawberry
@@ -20,10 +19,8 @@ from schema.views import VIEWS, node_view
 NODE_ID = Annotated[strawberry.ID, strawberry.argument(description="A global id.")]
 
 
-@cache
 def _node_models() -> dict[str, type[Any]]:
-    """Node type name → the model its rows come from (the views are all declared by the
-    time a request arrives)."""
+    """Node type name → the model its rows come from."""
     return {name: view.model for name, view in VIEWS.items() if view.node_id is not None}
 
 

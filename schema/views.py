@@ -38,6 +38,7 @@ from sqlalchemy import inspect as sa_inspect
 from strawberry import relay
 from strawberry.types.base import get_object_definition
 from strawberry.types.field import StrawberryField
+from strawberry.types.private import is_private
 from strawberry.utils.str_converters import to_camel_case
 
 from resolvers import relations
@@ -289,6 +290,8 @@ def _describe(
     relations_: dict[str, ToOne] = {}
     resolved: list[str] = []
     for field in definition.fields:
+        if is_private(field.type):  # e.g. the NodeID attribute: shown through `id` only
+            continue
         graphql_name = _graphql_name(field)
         meta = field.metadata.get(_META) if field.metadata else None
         if isinstance(meta, ToOne):
