@@ -9,7 +9,7 @@ of one that does (hundreds per page).
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from graphql_api import models
 from graphql_api.errors import NotFound
@@ -60,8 +60,3 @@ async def invoice_run(info: Info, run_id: int | None) -> models.Run | None:
         return None
     row = await loaders.load_one(info.context, models.Run, run_id)
     return row if row is not None and row.kind is models.RunKind.INVOICE else None
-
-
-def same_row(row: Any) -> Any:
-    """A second view of the same row (e.g. an InvoiceRun's generic ``Run``)."""
-    return row
