@@ -10,7 +10,7 @@ rows without awaiting anything (an ``await`` per field costs more CPU than the f
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,15 @@ from strawberry.dataloader import DataLoader
 from graphql_api import models
 from resolvers.context import Context
 
-M = TypeVar("M")
+
+class Row(Protocol):
+    """A row with a primary key (every model)."""
+
+    @property
+    def id(self) -> int: ...
+
+
+M = TypeVar("M", bound=Row)
 
 
 def by_id_loader(context: Context, model: type[M]) -> DataLoader[int, M | None]:
@@ -48,7 +56,7 @@ async def _rows_by_id(
     rows = await session.scalars(
         select(model).where(table.id.in_(list(ids)), scope == workspace_id)
     )
-    return {row.id: row for row in rows}  # type: ignore[attr-defined]
+    return {row.id: row for row in rows}
 
 
 async def preload(
@@ -78,7 +86,7 @@ async def preload(
 
 def prime(context: Context, model: type[M], rows: Iterable[M]) -> None:
     """Hand rows read elsewhere (e.g. by a report) to the request's ``<Model>ByIdLoader``."""
-    by_id_loader(context, model).prime_many({row.id: row for row in rows})  # type: ignore[attr-defined]
+    by_id_loader(context, model).prime_many({row.id: row for row in rows})
 
 
 def peek(context: Context, model: type[M], pk: int) -> M | None:

@@ -15,8 +15,9 @@ from graphql_api import models
 from graphql_api.errors import NotFound
 from resolvers import loaders
 from resolvers.context import Info
+from resolvers.loaders import Row
 
-M = TypeVar("M")
+M = TypeVar("M", bound=Row)
 
 
 def related(info: Info, model: type[M], pk: int) -> M | Awaitable[M]:
