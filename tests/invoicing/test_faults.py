@@ -24,10 +24,10 @@ from graphql_api.models import (
     Run,
     TimeEntry,
 )
-from graphql_api.services.invoicing import engine
 from graphql_api.services.invoicing.debtors import debtor_marker
 from tests.conftest import Emulator, GraphQLClient, activate
 from tests.invoicing.conftest import (
+    QUICK_RETRIES,
     World,
     emulator_invoices,
     gid,
@@ -169,7 +169,7 @@ async def test_unreachable_for_long_leaves_pending_and_resume_finishes(
 ) -> None:
     await activate(gql, emulator)
     entries = await two_customers(world, emulator)
-    attempts = len(engine.RETRY_DELAYS) + 1
+    attempts = len(QUICK_RETRIES.resend_pauses) + 1
     emulator.state.faults.add("error500", times=attempts, controller="invoice", action="add")
 
     run = await run_invoices(gql, jobs, [gid(e) for e in entries])
@@ -203,7 +203,7 @@ async def test_firewall_stops_all_calls_and_releases_what_was_not_sent(
             else:
                 emulator.state.whitelist = ["203.0.113.10"]
 
-    engine.HOOKS["after_add"] = block_after_first_invoice
+    world.state.providers.after_invoice_add = block_after_first_invoice
     run = await run_invoices(gql, jobs, [gid(e) for e in entries])
 
     assert run["status"] == "FAILED"
@@ -221,7 +221,7 @@ async def test_firewall_stops_all_calls_and_releases_what_was_not_sent(
     # Once unblocked, the released registrations are invoiced in a new run, once.
     emulator.state.firewalled.clear()
     emulator.state.whitelist = None
-    engine.HOOKS.clear()
+    world.state.providers.after_invoice_add = None
     again = await run_invoices(gql, jobs, [gid(entries[1])])
     assert again["status"] == "SUCCEEDED", again["problems"]
     await assert_exactly_once(world, emulator)
@@ -237,7 +237,7 @@ async def test_worker_killed_between_the_add_and_our_commit(
     async def die(invoice_id: int) -> None:
         raise RuntimeError("worker killed")
 
-    engine.HOOKS["after_add"] = die
+    world.state.providers.after_invoice_add = die
     run = await run_invoices(gql, jobs, [gid(e) for e in entries], {"mode": "SEND"})
 
     assert run["status"] == "FAILED"
@@ -247,7 +247,7 @@ async def test_worker_killed_between_the_add_and_our_commit(
     assert remote["Status"] == 0
     assert emulator.state.sent_emails == []
 
-    engine.HOOKS.clear()
+    world.state.providers.after_invoice_add = None
     resumed = await resume(gql, jobs, run["id"])
 
     assert resumed["status"] == "SUCCEEDED", resumed["problems"]

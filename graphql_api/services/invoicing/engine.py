@@ -5,12 +5,17 @@ outcome. The rules that make it exactly once (a worker may die at any line, and 
 time out after WeFact applied it):
 
 - The invoice and its reservations were committed before the job started (``create``).
-- ``provider_attempted_at`` is committed *before* ``invoice/add`` is sent. When it is set,
-  the invoice may already be in WeFact: it is looked up by its unique ``reference``
-  (WeFact's ``ReferenceNumber``) and adopted instead of added again.
+- ``provider_attempted_at`` (the first attempt's time) and the debtor code sent are
+  committed *before* ``invoice/add`` is sent. When it is set, the invoice may already be in
+  WeFact: it is looked up by its unique ``reference`` (WeFact's ``ReferenceNumber``) and
+  adopted instead of added again. List rows carry no ``ReferenceNumber``, so the lookup
+  lists that debtor's invoices created since the attempt (a day's margin for the provider's
+  clock) and confirms each with ``show``; a lookup with more candidates than it checks stops
+  the run instead of answering "not there".
 - A debtor we create carries a marker of ours in its ``Comment``; before creating a debtor
-  without a customer number we search for that marker, so a debtor created just before a
-  crash is found instead of created twice.
+  without a customer number we look for that marker (on the full records of the debtors
+  named like the customer), so a debtor created just before a crash is found instead of
+  created twice.
 - Registrations become INVOICED only in the transaction that records WeFact's answer.
 - A definite refusal (WeFact's validation) fails that invoice and releases its
   registrations; the run goes on with the next customer (PARTIAL).
@@ -25,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
@@ -52,6 +56,7 @@ from graphql_api.services.invoicing.records import (
     our_status,
     release_registrations,
 )
+from graphql_api.services.wefact.clock import provider_cutoff
 from graphql_api.services.wefact.connection import (
     ProviderServices,
     active_provider,
@@ -61,18 +66,6 @@ from integrations import InvoiceInput, InvoiceLineInput, InvoicingProvider
 from integrations import InvoiceStatus as ProviderStatus
 
 logger = logging.getLogger(__name__)
-
-RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0)
-"""Pauses before trying an invoice again after WeFact was unreachable or its answer lost.
-
-The pause also gives a write that is still being processed time to land before we look
-it up by reference. Tests shorten it.
-"""
-
-Hook = Callable[[int], Awaitable[None]]
-HOOKS: dict[str, Hook] = {}
-"""Tests only: ``HOOKS["after_add"]`` runs right after WeFact confirmed ``invoice/add`` and
-before we record it — where a crashing worker would leave WeFact ahead of our database."""
 
 # Errors after which no further call may be made: retries extend WeFact's firewall ban.
 _STOP_ERRORS = (
@@ -117,14 +110,8 @@ class Pending:
     lines: list[InvoiceLine]
 
 
-async def _hook(name: str, invoice_id: int) -> None:
-    hook = HOOKS.get(name)
-    if hook is not None:
-        await hook(invoice_id)
-
-
 def _services(ctx: RunContext) -> ProviderServices:
-    return ProviderServices(ctx.settings, ctx.secret_box, ctx.http)
+    return ProviderServices.of(ctx.state)
 
 
 @dataclass
@@ -212,14 +199,18 @@ def invoice_input(pending: Pending, debtor_code: str) -> InvoiceInput:
     )
 
 
-async def _mark_attempted(ctx: RunContext, invoice_id: int) -> bool:
-    """Committed before ``invoice/add`` is sent; False when the invoice is no longer PENDING
-    (then nothing may be sent)."""
+async def _mark_attempted(ctx: RunContext, invoice_id: int, debtor_code: str) -> bool:
+    """Committed before ``invoice/add`` is sent: the first attempt's time and the debtor
+    code the add goes to (what a later lookup lists). False when the invoice is no longer
+    PENDING (then nothing may be sent)."""
     async with ctx.transaction() as session:
         marked = await session.scalar(
             update(Invoice)
             .where(Invoice.id == invoice_id, Invoice.status == InvoiceStatus.PENDING)
-            .values(provider_attempted_at=func.now())
+            .values(
+                provider_attempted_at=func.coalesce(Invoice.provider_attempted_at, func.now()),
+                debtor_code=debtor_code,
+            )
             .returning(Invoice.id)
         )
     return marked is not None
@@ -333,14 +324,16 @@ async def _ensure_debtor(
     invoice, customer = pending.invoice, pending.customer
     try:
         code = await ensure_debtor(ctx, provider, customer, invoice.id)
-    except _REFUSALS as exc:
+    except (*_REFUSALS, integrations.InconclusiveLookupError) as exc:
         if invoice.provider_attempted_at is None:
-            await fail_invoice(
-                ctx, invoice.id,
-                f"WeFact refused the customer {customer.name!r}: {exc} Fix the "
-                "customer's details and invoice the registrations again.",
-                customer_name=customer.name,
+            # Nothing of this invoice reached WeFact: it fails alone, its registrations open.
+            reason = (
+                f"{exc} Its registrations are open again."
+                if isinstance(exc, integrations.InconclusiveLookupError)
+                else f"WeFact refused the customer {customer.name!r}: {exc} Fix the "
+                "customer's details and invoice the registrations again."
             )
+            await fail_invoice(ctx, invoice.id, reason, customer_name=customer.name)
             return None
         raise StopRun(str(exc), release_current=False, release_rest=False) from exc
     except _STOP_ERRORS as exc:
@@ -370,6 +363,8 @@ async def _add(
                 if code is None:
                     return None
                 debtor_code = code
+                if not await _mark_attempted(ctx, invoice_id, debtor_code):
+                    return None
                 continue
             await fail_invoice(
                 ctx, invoice_id,
@@ -384,6 +379,21 @@ async def _add(
                           release_rest=True) from exc
         run.debtors[pending.customer.id] = debtor_code
         return found
+
+
+async def _look_up(
+    provider: InvoicingProvider, invoice: Invoice, debtor_code: str
+) -> integrations.Invoice | None:
+    """What an earlier attempt made in WeFact: the invoice carrying our reference, if any
+    (the oldest, should there ever be two)."""
+    assert invoice.provider_attempted_at is not None
+    matches = await provider.find_invoices_by_reference(
+        invoice.reference,
+        # The code the add was sent to (recorded with the attempt); older records lack it.
+        debtor_code=invoice.debtor_code or debtor_code,
+        created_since=provider_cutoff(invoice.provider_attempted_at),
+    )
+    return min(matches, key=lambda m: m.identifier) if matches else None
 
 
 async def process_invoice(
@@ -417,21 +427,23 @@ async def process_invoice(
     try:
         if invoice.provider_attempted_at is not None:
             # An earlier attempt may have reached WeFact: adopt what it made.
-            matches = await provider.find_invoices_by_reference(invoice.reference)
-            if matches:
-                first = min(matches, key=lambda m: m.identifier)
-                found = await provider.show_invoice(first.identifier)
+            found = await _look_up(provider, invoice, debtor_code)
     except _STOP_ERRORS as exc:
         raise StopRun(provider_error(exc, services).message, release_current=False,
                       release_rest=True) from exc
+    except integrations.InconclusiveLookupError as exc:
+        raise StopRun(f"{exc} Look for reference {invoice.reference} in WeFact.",
+                      release_current=False, release_rest=False) from exc
 
     if found is None:
-        if not await _mark_attempted(ctx, invoice_id):
+        if not await _mark_attempted(ctx, invoice_id, debtor_code):
             return Outcome.DONE  # no longer pending: nothing may be sent
         found = await _add(ctx, provider, pending, run, debtor_code, confirmed=confirmed)
         if found is None:
             return Outcome.FAILED
-        await _hook("after_add", invoice_id)
+        hook = ctx.state.providers.after_invoice_add
+        if hook is not None:
+            await hook(invoice_id)
 
     try:
         found, note = await _follow_up(provider, invoice.mode, found)
@@ -446,6 +458,7 @@ async def _with_retries(
 ) -> Outcome:
     """``process_invoice``, again after a pause when WeFact was unreachable."""
     attempt = 0
+    pauses = ctx.state.providers.retry.resend_pauses
     pending = run.pending.pop(invoice_id, None)
     while True:
         try:
@@ -454,13 +467,13 @@ async def _with_retries(
             raise StopRun(str(exc), release_current=False, release_rest=False) from exc
         except _TRANSIENT_ERRORS as exc:
             retryable = not isinstance(exc, integrations.UnavailableError) or exc.retryable
-            if attempt >= len(RETRY_DELAYS) or not retryable:
+            if attempt >= len(pauses) or not retryable:
                 raise StopRun(
                     provider_error(exc, _services(ctx)).message,
                     release_current=False, release_rest=False,
                 ) from exc
             logger.info("invoice %s: %s; trying again", invoice_id, type(exc).__name__)
-            await asyncio.sleep(RETRY_DELAYS[attempt])
+            await asyncio.sleep(pauses[attempt])
             attempt += 1
             pending = None  # read again: the attempt may have got further
 

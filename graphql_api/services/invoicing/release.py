@@ -38,7 +38,8 @@ async def _get(session: AsyncSession, workspace_id: int, invoice_id: int) -> Inv
 
 
 async def _undo_in_provider(provider: InvoicingProvider, identifier: int) -> str:
-    """Delete or credit; returns what happened, in words for the record."""
+    """Delete or credit; returns what happened, in words for the record. Safe to repeat:
+    a concept already gone, or an invoice already credited, is the outcome we want."""
     try:
         current = await provider.show_invoice(identifier)
     except integrations.NotFoundError:
@@ -50,14 +51,10 @@ async def _undo_in_provider(provider: InvoicingProvider, identifier: int) -> str
         with contextlib.suppress(integrations.NotFoundError):
             await provider.delete_invoice(identifier)
         return "The concept was deleted in WeFact."
-    try:
-        credit = await provider.credit_invoice(identifier)
-    except integrations.ValidationError:
-        # Credited meanwhile (a release running at the same time)? Then we are done.
-        again = await provider.show_invoice(identifier)
-        if again.status == ProviderStatus.CANCELLED:
-            return f"Invoice {again.code} was credited in WeFact."
-        raise
+    # Idempotent: credited meanwhile (a release running at the same time) answers None.
+    credit = await provider.credit_invoice(identifier)
+    if credit is None:
+        return f"Invoice {current.code} was credited in WeFact."
     return f"Invoice {current.code} was credited in WeFact with credit invoice {credit.code}."
 
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -58,6 +57,7 @@ from graphql_api.services.invoicing.records import (
     release_registrations,
 )
 from graphql_api.services.invoicing.selection import local_today
+from graphql_api.services.wefact.clock import provider_cutoff
 from graphql_api.services.wefact.connection import (
     ProviderServices,
     active_provider,
@@ -69,10 +69,6 @@ if TYPE_CHECKING:
     from graphql_api.jobs.worker import JobRunner
 
 logger = logging.getLogger(__name__)
-
-PROVIDER_ZONE = ZoneInfo("Europe/Amsterdam")
-MARGIN = dt.timedelta(days=1)
-"""Re-read this much before the last sync: covers the provider's clock and time zone."""
 
 MAX_CONCEPT_CHECKS = 200
 """``invoice/show`` calls per run to detect deleted concepts (WeFact's budget is ~300/min)."""
@@ -89,11 +85,6 @@ TRACKED = (
 """Statuses WeFact can still change (a paid invoice can still be credited)."""
 
 DELETED_REASON = "The concept was deleted in WeFact (found by the status sync)."
-
-
-def provider_time(moment: dt.datetime) -> dt.datetime:
-    """Our (aware) time as WeFact's naive clock reads it."""
-    return moment.astimezone(PROVIDER_ZONE).replace(tzinfo=None)
 
 
 async def start_status_sync(
@@ -251,7 +242,7 @@ async def _check_concepts(
 async def sync_invoice_statuses(ctx: RunContext) -> RunStatus:
     """The job of a status sync run (safe to repeat: it only moves records to WeFact's state)."""
     started = utcnow()
-    services = ProviderServices(ctx.settings, ctx.secret_box, ctx.http)
+    services = ProviderServices.of(ctx.state)
     async with ctx.sessionmaker() as session:
         settings, provider = await active_provider(services, session, ctx.workspace_id)
         since = settings.last_status_sync_at or await _first_since(session, ctx.workspace_id)
@@ -259,9 +250,7 @@ async def sync_invoice_statuses(ctx: RunContext) -> RunStatus:
     try:
         if since is not None:
             batch: dict[str, integrations.Invoice] = {}
-            async for found in provider.iter_invoices_modified_since(
-                provider_time(since - MARGIN)
-            ):
+            async for found in provider.iter_invoices_modified_since(provider_cutoff(since)):
                 batch[str(found.identifier)] = found
                 if len(batch) >= BATCH:
                     await _apply(ctx, provider_kind, batch)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy import select
@@ -18,9 +19,13 @@ from graphql_api.models import InvoiceMode, Subscription, WefactSettings
 from graphql_api.security import SecretBox, secret_hint
 from graphql_api.services.auth import utcnow
 from graphql_api.services.wefact.products import require_cached_product, store_products
+from graphql_api.services.wefact.runtime import ProviderRuntime
 from graphql_api.services.wefact.urls import check_hostfact_url
 from graphql_api.settings import Settings
 from integrations import InvoicingProvider
+
+if TYPE_CHECKING:
+    from graphql_api.app import AppState
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +34,18 @@ GROUP_BY_VALUES = ("ENTRY", "ACTIVITY", "PROJECT", "USER", "DATE")
 
 @dataclass(frozen=True)
 class ProviderServices:
-    """What talking to a provider needs: configuration, the key box, one HTTP client."""
+    """What talking to a provider needs: configuration, the key box, one HTTP client and the
+    process's provider runtime (shared rate-limit budget, retry policy)."""
 
     settings: Settings
     secret_box: SecretBox
     http: httpx.AsyncClient
+    runtime: ProviderRuntime
+
+    @classmethod
+    def of(cls, state: AppState) -> ProviderServices:
+        """The services of the application state (its one HTTP client and runtime)."""
+        return cls(state.settings, state.secret_box, state.http, state.providers)
 
 
 def build_provider(
@@ -46,6 +58,8 @@ def build_provider(
         api_key,
         hostfact_url=hostfact_url,
         wefact_url=services.settings.wefact_api_url,
+        pacers=services.runtime.pacers,
+        retry=services.runtime.retry,
     )
 
 
