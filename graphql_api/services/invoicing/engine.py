@@ -23,6 +23,12 @@ time out after WeFact applied it):
   invoices not yet sent are released, ones whose outcome is unknown stay PENDING.
 - An unknown outcome (timeout, lost answer, 5xx) is retried after a pause — lookup first —
   and, if WeFact stays unreachable, left PENDING for ``resumeInvoiceRun``.
+- An invoice belongs to the connection it was made with. A run (or a resumed one) always
+  talks to the connection its invoices were recorded with. When that is no longer the
+  workspace's current connection (it switched, or deactivated WeFact), the run only closes
+  out: an invoice that was never sent fails (registrations open again), one that may have
+  been sent is looked up there and adopted if found, else failed — nothing new is added to
+  a connection the workspace has left.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ from graphql_api.models import (
     InvoiceMode,
     InvoiceStatus,
     LineKind,
+    ProviderConnection,
     RunKind,
     RunStatus,
 )
@@ -59,9 +66,10 @@ from graphql_api.services.invoicing.records import (
 from graphql_api.services.wefact.clock import provider_cutoff
 from graphql_api.services.wefact.connection import (
     ProviderServices,
-    active_provider,
+    load_settings_row,
     provider_error,
 )
+from graphql_api.services.wefact.connections import connection_provider, describe
 from integrations import InvoiceInput, InvoiceLineInput, InvoicingProvider
 from integrations import InvoiceStatus as ProviderStatus
 
@@ -121,6 +129,8 @@ class RunState:
 
     pending: dict[int, Pending] = field(default_factory=dict)
     debtors: dict[int, str] = field(default_factory=dict)
+    #: Set when the run's connection is no longer the workspace's current one: why.
+    closing: str | None = None
 
 
 async def _load_many(ctx: RunContext, invoice_ids: list[int]) -> dict[int, Pending]:
@@ -382,18 +392,53 @@ async def _add(
 
 
 async def _look_up(
-    provider: InvoicingProvider, invoice: Invoice, debtor_code: str
+    ctx: RunContext, provider: InvoicingProvider, invoice: Invoice, debtor_code: str
 ) -> integrations.Invoice | None:
     """What an earlier attempt made in WeFact: the invoice carrying our reference, if any
-    (the oldest, should there ever be two)."""
+    (the oldest, should there ever be two). Stops the run when WeFact refuses us or the
+    lookup cannot be exhaustive (then nothing may be added again)."""
     assert invoice.provider_attempted_at is not None
-    matches = await provider.find_invoices_by_reference(
-        invoice.reference,
-        # The code the add was sent to (recorded with the attempt); older records lack it.
-        debtor_code=invoice.debtor_code or debtor_code,
-        created_since=provider_cutoff(invoice.provider_attempted_at),
-    )
+    try:
+        matches = await provider.find_invoices_by_reference(
+            invoice.reference,
+            # The code the add was sent to (recorded with the attempt); older records lack it.
+            debtor_code=invoice.debtor_code or debtor_code,
+            created_since=provider_cutoff(invoice.provider_attempted_at),
+        )
+    except _STOP_ERRORS as exc:
+        raise StopRun(provider_error(exc, _services(ctx)).message, release_current=False,
+                      release_rest=True) from exc
+    except integrations.InconclusiveLookupError as exc:
+        raise StopRun(f"{exc} Look for reference {invoice.reference} in WeFact.",
+                      release_current=False, release_rest=False) from exc
     return min(matches, key=lambda m: m.identifier) if matches else None
+
+
+async def _close_out(
+    ctx: RunContext, provider: InvoicingProvider, pending: Pending, why: str
+) -> Outcome:
+    """An invoice whose connection the workspace has left: never added there now. Adopted
+    when an earlier attempt made it, else failed with its registrations open again."""
+    invoice = pending.invoice
+    name = pending.customer.name
+    if invoice.provider_attempted_at is None:
+        await fail_invoice(ctx, invoice.id, f"Not sent: {why} Its registrations are open again.",
+                           count="notSent", customer_name=name)
+        return Outcome.FAILED
+    if not invoice.debtor_code:
+        raise StopRun(f"Invoice {invoice.reference} may be in WeFact, but its debtor is not "
+                      "recorded, so it cannot be looked up. Look for that reference in WeFact.",
+                      release_current=False, release_rest=False)
+    found = await _look_up(ctx, provider, invoice, invoice.debtor_code)
+    if found is None:
+        await fail_invoice(
+            ctx, invoice.id,
+            f"Not made: WeFact has no invoice with reference {invoice.reference}, and {why} "
+            "Its registrations are open again.",
+            customer_name=name,
+        )
+        return Outcome.FAILED
+    return await _record_success(ctx, pending, found, None)
 
 
 async def process_invoice(
@@ -414,6 +459,8 @@ async def process_invoice(
         return Outcome.DONE
     invoice = pending.invoice
     services = _services(ctx)
+    if run.closing is not None:
+        return await _close_out(ctx, provider, pending, run.closing)
     # A debtor this run confirmed, or one an earlier invoice/import linked: no lookup.
     debtor_code = run.debtors.get(pending.customer.id) or linked_debtor(pending.customer)
     confirmed = pending.customer.id in run.debtors
@@ -424,16 +471,9 @@ async def process_invoice(
         confirmed = True
 
     found: integrations.Invoice | None = None
-    try:
-        if invoice.provider_attempted_at is not None:
-            # An earlier attempt may have reached WeFact: adopt what it made.
-            found = await _look_up(provider, invoice, debtor_code)
-    except _STOP_ERRORS as exc:
-        raise StopRun(provider_error(exc, services).message, release_current=False,
-                      release_rest=True) from exc
-    except integrations.InconclusiveLookupError as exc:
-        raise StopRun(f"{exc} Look for reference {invoice.reference} in WeFact.",
-                      release_current=False, release_rest=False) from exc
+    if invoice.provider_attempted_at is not None:
+        # An earlier attempt may have reached WeFact: adopt what it made.
+        found = await _look_up(ctx, provider, invoice, debtor_code)
 
     if found is None:
         if not await _mark_attempted(ctx, invoice_id, debtor_code):
@@ -514,6 +554,31 @@ async def _final_status(ctx: RunContext, stopped: bool, problems: bool) -> RunSt
     return RunStatus.SUCCEEDED
 
 
+async def _run_connection(
+    services: ProviderServices, session: AsyncSession, workspace_id: int, invoice_ids: list[int]
+) -> tuple[InvoicingProvider | None, str | None]:
+    """The client for the connection the run's invoices were recorded with (a run's invoices
+    are recorded in one transaction, so they share it), and why the run only closes out
+    when that is no longer the workspace's current connection. Raises ConnectionGone."""
+    if not invoice_ids:
+        return None, None
+    connection_id = await session.scalar(
+        select(Invoice.connection_id).where(Invoice.id == invoice_ids[0])
+    )
+    connection = (
+        await session.get(ProviderConnection, connection_id) if connection_id is not None else None
+    )
+    provider = connection_provider(services, connection)
+    settings = await load_settings_row(session, workspace_id)
+    if settings is None or not settings.active:
+        return provider, "WeFact was deactivated for this workspace before it was sent."
+    if settings.connection_id != connection_id:
+        return provider, (
+            f"the workspace switched to its {describe(settings.connection)} before it was sent."
+        )
+    return provider, None
+
+
 @run_task(RunKind.INVOICE, lock=LockScope.KIND_PER_WORKSPACE)
 async def perform_invoice_run(ctx: RunContext) -> RunStatus:
     """The job of an invoice run (also of a resumed one: it only sees PENDING invoices)."""
@@ -530,15 +595,20 @@ async def perform_invoice_run(ctx: RunContext) -> RunStatus:
         )
         stop: StopRun | None = None
         provider: InvoicingProvider | None = None
+        closing: str | None = None
         try:
-            _, provider = await active_provider(_services(ctx), session, ctx.workspace_id)
+            provider, closing = await _run_connection(
+                _services(ctx), session, ctx.workspace_id, invoice_ids
+            )
         except DomainError as exc:
             stop = StopRun(exc.message, release_current=True, release_rest=True)
     await ctx.progress(total=int(total or 0))
 
     problems = False
     kept_pending = 0
-    run = RunState(pending=await _load_many(ctx, invoice_ids) if stop is None else {})
+    run = RunState(
+        pending=await _load_many(ctx, invoice_ids) if stop is None else {}, closing=closing
+    )
     for invoice_id in invoice_ids:
         if stop is None:
             assert provider is not None
