@@ -293,3 +293,78 @@ async def test_two_runs_racing_for_the_same_registrations(
     await jobs.run_worker(wait=False)
     await assert_exactly_once(world, emulator)
     assert len(emulator.state.invoices) == 2
+
+
+async def test_debtor_add_lost_for_a_customer_with_a_namesake(
+    gql: GraphQLClient, world: World, jobs: JobRunner, emulator: Emulator
+) -> None:
+    """The marker is confirmed on full records: a namesake without it is not adopted, and the
+    debtor whose add answer was lost is found (its name has characters HostFact escapes)."""
+    await activate(gql, emulator)
+    await world.settings(default_product_code=product_code(emulator, "Consultancy"))
+    name = "Jansen & Zn"
+    emulator.state.add_debtor(CompanyName=name, Comment="a namesake, not ours")
+    entry = await world.entry(
+        await world.project(await world.customer(name)), await world.activity(), "1.00"
+    )
+    emulator.state.faults.add("lose_response", times=1, controller="debtor", action="add")
+
+    run = await run_invoices(gql, jobs, [gid(entry)])
+
+    assert run["status"] == "SUCCEEDED", run["problems"]
+    assert emulator.state.calls_to("debtor", "add") == 1, "the lost add was found, not redone"
+    ours = [d for d in emulator.state.debtors.values() if "[timetracking-customer:" in d["Comment"]]
+    assert len(ours) == 1
+    assert len(emulator.state.debtors) == 2  # the namesake and ours
+    [remote] = emulator_invoices(emulator)
+    assert remote["DebtorCode"] == ours[0]["DebtorCode"]
+    await assert_exactly_once(world, emulator)
+
+
+async def test_sendbyemail_answer_lost_emails_once(
+    gql: GraphQLClient, world: World, jobs: JobRunner, emulator: Emulator
+) -> None:
+    await activate(gql, emulator)
+    entries = await two_customers(world, emulator)
+    emulator.state.faults.add("lose_response", times=1, controller="invoice", action="sendbyemail")
+
+    run = await run_invoices(gql, jobs, [gid(e) for e in entries], {"mode": "SEND"})
+
+    assert run["status"] == "SUCCEEDED", run["problems"]
+    assert {i["status"] for i in run["invoices"]} == {"SENT"}
+    # The retry found the invoice sent already: each invoice e-mailed exactly once.
+    assert sorted(code for code, _ in emulator.state.sent_emails) == sorted(
+        i["InvoiceCode"] for i in emulator.state.invoices.values()
+    )
+    await assert_exactly_once(world, emulator)
+
+
+async def test_lookup_after_a_lost_add_lists_by_debtor_not_by_reference(
+    gql: GraphQLClient, world: World, jobs: JobRunner, emulator: Emulator
+) -> None:
+    """Other invoices of the same debtor (and of a debtor whose code contains ours) are
+    candidates too; only the one with our reference is adopted."""
+    await activate(gql, emulator)
+    await world.settings(default_product_code=product_code(emulator, "Consultancy"))
+    emulator.state.add_debtor(DebtorCode="K-1", CompanyName="Adviesbureau Meijer")
+    emulator.state.add_debtor(DebtorCode="K-10", CompanyName="Someone else")
+    lines = [{"Description": "earlier work", "PriceExcl": "10"}]
+    from integrations.emulator import invoices as emulated
+
+    for code in ("K-1", "K-10"):
+        emulated.add(emulator.state, {"DebtorCode": code, "InvoiceLines": lines})
+    entry = await world.entry(
+        await world.project(await world.customer("Adviesbureau Meijer", "K-1")),
+        await world.activity(), "2.00",
+    )
+    emulator.state.faults.add("lose_response", times=1, controller="invoice", action="add")
+
+    run = await run_invoices(gql, jobs, [gid(entry)])
+
+    assert run["status"] == "SUCCEEDED", run["problems"]
+    assert emulator.state.calls_to("invoice", "add") == 1
+    [ours] = run["invoices"]
+    assert ours["wefactCode"] == "[concept]0003"
+    # Only K-1's invoices (the earlier one and ours) were confirmed with show.
+    assert emulator.state.calls_to("invoice", "show") == 2
+    assert len(emulator.state.invoices) == 3

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import integrations
@@ -89,11 +89,15 @@ async def proofs(
     ids = [c.id for c in known if _same_place(c, subscription, url)]
     if not ids:
         return []
-    rows = await session.execute(
-        select(Invoice.connection_id, Invoice.wefact_identifier, Invoice.reference)
+    newest = (
+        select(func.max(Invoice.id))
         .where(Invoice.connection_id.in_(ids), Invoice.wefact_identifier.is_not(None))
-        .distinct(Invoice.connection_id)
-        .order_by(Invoice.connection_id, Invoice.id.desc())
+        .group_by(Invoice.connection_id)
+    )
+    rows = await session.execute(
+        select(Invoice.connection_id, Invoice.wefact_identifier, Invoice.reference).where(
+            Invoice.id.in_(newest)
+        )
     )
     return [
         Proof(connection_id, int(identifier), reference)
