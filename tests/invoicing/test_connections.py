@@ -401,3 +401,40 @@ async def test_rotate_secrets_re_encrypts_the_earlier_connections_keys_too(
     async with world.state.sessionmaker() as session:
         stored = list(await session.scalars(select(ProviderConnection.api_key_encrypted)))
     assert [SecretBox("new-secret-key").decrypt(key) for key in stored] == [EMULATOR_API_KEY] * 2
+
+
+async def test_a_run_that_outlives_a_switch_does_not_link_customers_to_the_old_debtors(
+    gql: GraphQLClient, world: World, jobs: JobRunner, wefact: Emulator, hostfact: Emulator
+) -> None:
+    from graphql_api.models import Subscription
+    from graphql_api.services.wefact.connection import ProviderServices
+    from graphql_api.services.wefact.connection import activate as activate_service
+
+    await activate(gql, wefact)
+    await world.settings(default_product_code=product_code(wefact, "Consultancy"))
+    first = await hours(world)
+    second = await hours(world, "Kapsalon Smit", None)  # no number: WeFact numbers it
+    switched: list[bool] = []
+
+    async def switch_after_the_first(invoice_id: int) -> None:
+        if not switched:
+            switched.append(True)
+            await activate_service(
+                ProviderServices.of(world.state), world.state.sessionmaker, world.ws,
+                subscription=Subscription.HOSTFACT, api_key=EMULATOR_API_KEY,
+                hostfact_url=hostfact.url,
+            )
+
+    world.state.providers.after_invoice_add = switch_after_the_first
+    run = await run_invoices(gql, jobs, [gid(first), gid(second)])
+
+    assert run["status"] == "SUCCEEDED", run["problems"]
+    assert len(wefact.state.invoices) == 2, "the run finished where it started"
+    assert hostfact.state.calls_to("invoice") == 0
+    async with world.state.sessionmaker() as session:
+        smit = await session.scalar(select(Customer).where(Customer.name == "Kapsalon Smit"))
+    assert smit is not None
+    # Its WeFact debtor is on the invoice, not linked to the customer (HostFact is current).
+    assert (smit.customer_number, smit.wefact_debtor_code) == (None, None)
+    by_customer = {i["customer"]["name"]: i for i in run["invoices"]}
+    assert by_customer["Kapsalon Smit"]["debtorCode"] == "DB10000"

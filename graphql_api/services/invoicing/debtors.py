@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from graphql_api.models import Customer, Invoice
+from graphql_api.models import Customer, Invoice, WefactSettings
 from graphql_api.services.auth import utcnow
 from integrations import (
     Debtor,
@@ -117,7 +117,20 @@ async def ensure_debtor(
 
 
 async def _store(ctx: RunContext, customer_id: int, invoice_id: int, debtor: Debtor) -> None:
+    """The debtor on the invoice, and as the customer's link — only while the invoice's
+    connection is still the workspace's current one: a run that outlives a switch must not
+    link the customer to a debtor of the administration the workspace has left."""
     async with ctx.transaction() as session:
+        invoice = await session.get(Invoice, invoice_id)
+        if invoice is not None:
+            invoice.debtor_code = debtor.code
+        current = await session.scalar(
+            select(WefactSettings.connection_id).where(
+                WefactSettings.workspace_id == ctx.workspace_id
+            )
+        )
+        if invoice is not None and invoice.connection_id != current:
+            return
         customer = await session.get(
             Customer, customer_id, with_for_update=True, populate_existing=True
         )
@@ -142,6 +155,3 @@ async def _store(ctx: RunContext, customer_id: int, invoice_id: int, debtor: Deb
         customer.wefact_debtor_code = debtor.code
         customer.wefact_identifier = str(debtor.identifier)
         customer.wefact_synced_at = utcnow()
-        invoice = await session.get(Invoice, invoice_id)
-        if invoice is not None:
-            invoice.debtor_code = debtor.code
