@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload, with_expression
@@ -17,9 +15,10 @@ from sqlalchemy.orm import selectinload, with_expression
 import integrations
 from graphql_api.errors import Conflict, DomainError, InvalidInput, NotFound
 from graphql_api.models import InvoiceMode, ProviderConnection, Subscription, WefactSettings
-from graphql_api.security import SecretBox, secret_hint
+from graphql_api.security import secret_hint
 from graphql_api.services.auth import utcnow
 from graphql_api.services.wefact import switching
+from graphql_api.services.wefact.clients import ProviderServices, build_provider
 from graphql_api.services.wefact.connections import (
     connection_provider,
     count_open_invoices,
@@ -27,48 +26,26 @@ from graphql_api.services.wefact.connections import (
     workspace_connections,
 )
 from graphql_api.services.wefact.products import require_cached_product, store_products
-from graphql_api.services.wefact.runtime import ProviderRuntime
 from graphql_api.services.wefact.urls import check_hostfact_url
-from graphql_api.settings import Settings
 from integrations import InvoicingProvider
 
-if TYPE_CHECKING:
-    from graphql_api.app import AppState
+__all__ = [  # ProviderServices and build_provider are re-exported for existing callers
+    "ProviderServices",
+    "SettingsChange",
+    "activate",
+    "active_provider",
+    "build_provider",
+    "deactivate",
+    "load_settings_row",
+    "not_an_api",
+    "provider_error",
+    "sync_products",
+    "update",
+]
 
 logger = logging.getLogger(__name__)
 
 GROUP_BY_VALUES = ("ENTRY", "ACTIVITY", "PROJECT", "USER", "DATE")
-
-
-@dataclass(frozen=True)
-class ProviderServices:
-    """What talking to a provider needs: configuration, the key box, one HTTP client and the
-    process's provider runtime (shared rate-limit budget, retry policy)."""
-
-    settings: Settings
-    secret_box: SecretBox
-    http: httpx.AsyncClient
-    runtime: ProviderRuntime
-
-    @classmethod
-    def of(cls, state: AppState) -> ProviderServices:
-        """The services of the application state (its one HTTP client and runtime)."""
-        return cls(state.settings, state.secret_box, state.http, state.providers)
-
-
-def build_provider(
-    services: ProviderServices, subscription: Subscription, api_key: str, hostfact_url: str | None
-) -> InvoicingProvider:
-    """The client for one connection (the URL differences live in ``integrations``)."""
-    return integrations.make_provider(
-        subscription.value,
-        services.http,
-        api_key,
-        hostfact_url=hostfact_url,
-        wefact_url=services.settings.wefact_api_url,
-        pacers=services.runtime.pacers,
-        retry=services.runtime.retry,
-    )
 
 
 def provider_error(  # noqa: PLR0911 - one answer per kind of provider failure

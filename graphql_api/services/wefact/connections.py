@@ -9,7 +9,6 @@ the current connection (``active_provider`` in ``connection``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,10 +16,8 @@ from sqlalchemy.orm import with_expression
 
 from graphql_api.errors import Conflict
 from graphql_api.models import Invoice, InvoiceStatus, ProviderConnection, Subscription
-
-if TYPE_CHECKING:
-    from graphql_api.services.wefact.connection import ProviderServices
-    from integrations import InvoicingProvider
+from graphql_api.services.wefact.clients import ProviderServices, build_provider
+from integrations import InvoicingProvider
 
 #: Invoices the app still follows through their connection: they can still be released,
 #: resumed or change status there.
@@ -62,8 +59,6 @@ def connection_provider(
     services: ProviderServices, connection: ProviderConnection | None
 ) -> InvoicingProvider:
     """The client for ``connection``, or ``ConnectionGone`` saying why there is none."""
-    from graphql_api.services.wefact.connection import build_provider
-
     if connection is None:
         raise ConnectionGone(
             "This invoice was made with a WeFact/HostFact connection this app no longer has "

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,11 +36,9 @@ from graphql_api.models import (
     Subscription,
     WefactSettings,
 )
+from graphql_api.services.wefact.clients import ProviderServices
 from graphql_api.services.wefact.connections import describe
 from integrations import InvoicingProvider, Product
-
-if TYPE_CHECKING:
-    from graphql_api.services.wefact.connection import ProviderServices
 
 
 @dataclass(frozen=True)
