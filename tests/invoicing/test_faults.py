@@ -368,3 +368,52 @@ async def test_lookup_after_a_lost_add_lists_by_debtor_not_by_reference(
     # Only K-1's invoices (the earlier one and ours) were confirmed with show.
     assert emulator.state.calls_to("invoice", "show") == 2
     assert len(emulator.state.invoices) == 3
+
+
+async def test_every_invoice_add_answer_lost(
+    gql: GraphQLClient, world: World, jobs: JobRunner, emulator: Emulator
+) -> None:
+    """Both answers lost — also the one for the customer whose debtor code the provider
+    assigned in this run: each is found under the code it was sent to."""
+    await activate(gql, emulator)
+    entries = await two_customers(world, emulator)
+    emulator.state.faults.add("lose_response", times=2, controller="invoice", action="add")
+
+    run = await run_invoices(gql, jobs, [gid(e) for e in entries])
+
+    assert run["status"] == "SUCCEEDED", run["problems"]
+    assert emulator.state.calls_to("invoice", "add") == 2
+    await assert_exactly_once(world, emulator)
+    assert len(emulator.state.invoices) == 2
+
+
+async def test_a_lookup_too_broad_to_be_sure_keeps_the_invoice_pending(
+    gql: GraphQLClient, world: World, jobs: JobRunner, emulator: Emulator
+) -> None:
+    """More candidates than the lookup checks: it stops and says so instead of concluding
+    "not there" and adding the invoice a second time."""
+    from integrations.client import MAX_REFERENCE_CANDIDATES
+    from integrations.emulator import invoices as emulated
+
+    await activate(gql, emulator)
+    await world.settings(default_product_code=product_code(emulator, "Consultancy"))
+    emulator.state.add_debtor(DebtorCode="K-1", CompanyName="Adviesbureau Meijer")
+    for _ in range(MAX_REFERENCE_CANDIDATES + 1):
+        emulated.add(emulator.state, {"DebtorCode": "K-1",
+                                      "InvoiceLines": [{"Description": "x", "PriceExcl": "1"}]})
+    entry = await world.entry(
+        await world.project(await world.customer("Adviesbureau Meijer", "K-1")),
+        await world.activity(), "2.00",
+    )
+    emulator.state.faults.add("lose_response", times=1, controller="invoice", action="add")
+
+    run = await run_invoices(gql, jobs, [gid(entry)])
+
+    assert run["status"] == "FAILED"
+    [ours] = run["invoices"]
+    assert ours["status"] == "PENDING"
+    message = run["problems"][-1]["message"]
+    assert "too many to check" in message
+    assert ours["reference"] in message
+    assert emulator.state.calls_to("invoice", "add") == 1, "not sent a second time"
+    assert (await world.reload(entry)).invoice_line_id is not None  # still reserved
