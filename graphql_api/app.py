@@ -18,6 +18,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from graphql_api.db import create_engine, create_sessionmaker
 from graphql_api.security import SecretBox
+from graphql_api.services.wefact.runtime import ProviderRuntime
 from graphql_api.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -25,13 +26,15 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class AppState:
-    """What requests share: settings, the database, the secret box and one HTTP client."""
+    """What requests share: settings, the database, the secret box, one HTTP client and the
+    provider runtime (WeFact's rate-limit budget and the retry policy)."""
 
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     secret_box: SecretBox
     http: httpx.AsyncClient
+    providers: ProviderRuntime = field(default_factory=ProviderRuntime)
     extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -217,7 +217,7 @@ async def _seed(session: AsyncSession, workspace: Workspace, owner: User) -> Non
 
 async def activate_demo(state: AppState, workspace_id: int) -> None:
     """Activate WeFact against the in-process emulator and pick the demo products."""
-    services = ProviderServices(state.settings, state.secret_box, state.http)
+    services = ProviderServices.of(state)
     row = await activate(
         services,
         state.sessionmaker,

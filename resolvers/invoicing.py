@@ -298,7 +298,7 @@ async def release_invoice(
         pk = decode_id(input.id, "Invoice")
         row = await service.release_invoice(
             services(context), context.state.sessionmaker, context.workspace_id, pk,
-            input.reason,
+            input.reason, undone_in_provider=input.undone_in_provider,
         )
     except DomainError as exc:
         return connection_error(context, exc)  # type: ignore[return-value]

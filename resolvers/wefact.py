@@ -32,7 +32,7 @@ CONNECTION_CODES = frozenset(
 def services(context: Context) -> connection.ProviderServices:
     """The provider services of this process."""
     state = context.state
-    return connection.ProviderServices(state.settings, state.secret_box, state.http)
+    return connection.ProviderServices.of(state)
 
 
 def connection_error(context: Context, exc: DomainError) -> Error:

@@ -54,6 +54,8 @@ class InvoicingMutation:
     release_invoice: types.ReleaseInvoiceResult = strawberry.mutation(
         resolver=invoicing.release_invoice,
         permission_classes=[IsAdmin],
-        description="Undo an invoice: a concept is deleted in WeFact, a final invoice credited; "
-        "its registrations become OPEN again. Safe to repeat.",
+        description="Undo an invoice: a concept is deleted in WeFact, a final invoice credited, "
+        "through the connection it was made with (also after switching); its registrations "
+        "become OPEN again. Safe to repeat. Refused with ConflictError CONNECTION_GONE when "
+        "that connection is no longer stored or usable.",
     )

@@ -58,6 +58,36 @@ class WefactProduct:
         )
 
 
+@strawberry.type(
+    description="A WeFact administration or HostFact installation the workspace invoiced with "
+    "before its current one. Kept (its key encrypted, never shown) for the invoices made "
+    "through it: releasing, resuming and the status sync of those invoices still go there."
+)
+class WefactConnection:
+    subscription: WefactSubscription = strawberry.field(description="WeFact or HostFact.")  # type: ignore[valid-type]
+    hostfact_url: str | None = strawberry.field(
+        description="HostFact installation URL; null for WeFact (one URL for everyone)."
+    )
+    api_key_hint: str = strawberry.field(description="The last four characters of its key.")
+    replaced_at: dt.datetime | None = strawberry.field(
+        description="When another connection became the workspace's current one."
+    )
+    open_invoices: int = strawberry.field(
+        description="Invoices made through it that the app still follows (pending, concept, "
+        "sent, partly paid or paid): they can still be released or change status there."
+    )
+
+    @classmethod
+    def from_model(cls, row: models.ProviderConnection) -> WefactConnection:
+        return cls(
+            subscription=row.provider,
+            hostfact_url=row.hostfact_url,
+            api_key_hint=row.api_key_hint,
+            replaced_at=row.replaced_at,
+            open_invoices=row.open_invoices or 0,
+        )
+
+
 @strawberry.type(description="Your workspace's WeFact/HostFact connection. The key is never shown.")
 class WefactSettings:
     subscription: WefactSubscription = strawberry.field(description="WeFact or HostFact.")  # type: ignore[valid-type]
@@ -88,6 +118,15 @@ class WefactSettings:
         description="When the product list was last fetched."
     )
     deactivated_at: dt.datetime | None = strawberry.field(description="When it was switched off.")
+    earlier_connections: list[WefactConnection] = strawberry.field(
+        description="The workspace's earlier connections, kept for the invoices made through "
+        "them (openInvoices says how many are still open there)."
+    )
+    activation_notes: list[str] = strawberry.field(
+        description="What the last activateWefact changed besides the connection, in plain "
+        "words: the earlier connection kept for its open invoices, customer links reset, "
+        "default products unset, product links the new administration lacks."
+    )
 
     @classmethod
     def from_model(cls, row: models.WefactSettings, egress_ips: list[str]) -> WefactSettings:
@@ -106,6 +145,10 @@ class WefactSettings:
             last_verified_at=row.last_verified_at,
             products_synced_at=row.products_synced_at,
             deactivated_at=row.deactivated_at,
+            earlier_connections=[
+                WefactConnection.from_model(c) for c in row.earlier_connections
+            ],
+            activation_notes=list(row.activation_notes),
         )
 
 
