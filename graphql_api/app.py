@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
+from graphql_api import graphiql
 from graphql_api.db import create_engine, create_sessionmaker
 from graphql_api.security import SecretBox
 from graphql_api.settings import Settings
@@ -71,7 +72,8 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 def create_app(state: AppState, *, close_state_on_shutdown: bool = True) -> Starlette:
-    """The Starlette app: ``/graphql`` (HTTP + graphql-transport-ws), ``/healthz``, ``/readyz``."""
+    """The Starlette app: ``/graphql`` (HTTP + graphql-transport-ws), ``/healthz``, ``/readyz``,
+    and GraphiQL's assets under ``/graphiql`` when GraphiQL is on."""
     from resolvers.http import GraphQLApp
 
     graphql_app = GraphQLApp(state)
@@ -82,14 +84,14 @@ def create_app(state: AppState, *, close_state_on_shutdown: bool = True) -> Star
         if close_state_on_shutdown:
             await state.close()
 
-    app = Starlette(
-        routes=[
-            Route("/graphql", graphql_app, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql_app),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-        ],
-        lifespan=lifespan,
-    )
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql_app),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if state.settings.graphiql:
+        routes.append(Mount(graphiql.STATIC_PATH, app=graphiql.static_files(), name="graphiql"))
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.app_state = state
     return app
