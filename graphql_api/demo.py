@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import socket
 from decimal import Decimal
 
 import uvicorn
@@ -35,7 +36,7 @@ from graphql_api.models import (
     Workspace,
 )
 from graphql_api.runtime import database_url
-from graphql_api.serve import add_in_process_worker
+from graphql_api.serve import add_in_process_worker, bound_port, uvicorn_config
 from graphql_api.services.auth import create_workspace, issue_token
 from graphql_api.services.wefact.connection import ProviderServices, activate
 from graphql_api.settings import Settings
@@ -240,14 +241,15 @@ def announce(host: str, port: int, token: str) -> None:
     print(json.dumps({"Authorization": f"Bearer {token}"}), flush=True)
 
 
-def serve_demo(settings: Settings, *, host: str, port: int) -> None:
-    """Embedded (or configured) database, emulator, demo data, one worker, the API."""
+def serve_demo(settings: Settings, *, sock: socket.socket, host: str) -> None:
+    """Embedded (or configured) database, emulator, demo data, one worker, the API on
+    ``sock`` (bound by ``serve``, so a busy port was reported before any of this)."""
     with database_url(settings) as url:
         upgrade(url)
-        asyncio.run(_serve_demo(settings, url, host, port))
+        asyncio.run(_serve_demo(settings, url, sock, host))
 
 
-async def _serve_demo(settings: Settings, url: str, host: str, port: int) -> None:
+async def _serve_demo(settings: Settings, url: str, sock: socket.socket, host: str) -> None:
     from integrations.emulator.server import serve_emulator
 
     async with serve_emulator(demo_emulator_state()) as emulator_url:  # type: ignore[arg-type]
@@ -259,14 +261,12 @@ async def _serve_demo(settings: Settings, url: str, host: str, port: int) -> Non
         await activate_demo(state, workspace_id)
         app = create_app(state)
         add_in_process_worker(app, state)
-        server = uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_config=None, timeout_graceful_shutdown=10)
-        )
+        server = uvicorn.Server(uvicorn_config(app))
         print(f"WeFact emulator on {emulator_url}", flush=True)
-        serving = asyncio.create_task(server.serve())
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
         # Announce only once the API accepts connections: scripts use the token at once.
         while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn offers a flag, not an event
             await asyncio.sleep(0.05)
         if server.started:
-            announce(host, port, token)
+            announce(host, bound_port(sock), token)
         await serving
