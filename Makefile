@@ -28,9 +28,9 @@ run: install
 test: install
 	$(BIN)/pytest
 
-## Only the tests that use the database.
+## Only the tests that use the database (the browser tests need Chromium: see .ci/run).
 test-db: install
-	$(BIN)/pytest -m db
+	$(BIN)/pytest -m "db and not browser"
 
 lint: install
 	$(BIN)/ruff check .
