@@ -194,9 +194,7 @@ def serve(
         # key file could each encrypt with a different key.
         settings.resolved_secret_key()
         os.environ[PLAN_ENV] = plan.to_env()
-        config = uvicorn_config(
-            "graphql_api.serve:api_process_app", factory=True, workers=workers
-        )
+        config = uvicorn_config("graphql_api.serve:api_process_app", factory=True, workers=workers)
         print(f"GraphQL API on http://{host}:{port}/graphql ({workers} processes)", flush=True)
         Multiprocess(config, sockets=[sock]).run()
 

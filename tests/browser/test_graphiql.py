@@ -98,7 +98,9 @@ async def test_graphiql_renders_offline_and_a_token_in_the_headers_pane_returns_
 
         await page.get_by_role("button", name="Headers", exact=True).click()
         headers_editor = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror"
-        await type_into(page, headers_editor, json.dumps({"Authorization": f"Bearer {owner.token}"}))
+        await type_into(
+            page, headers_editor, json.dumps({"Authorization": f"Bearer {owner.token}"})
+        )
         await type_query(page, "{\n  me { email role workspace { name } }\n}")
         body = await run_and_read(page, owner.email)
         assert body == {

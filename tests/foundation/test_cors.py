@@ -23,7 +23,9 @@ PREFLIGHT = {
 
 
 @pytest.fixture
-async def client(state: AppState, request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
+async def client(
+    state: AppState, request: pytest.FixtureRequest
+) -> AsyncIterator[httpx.AsyncClient]:
     """The app with CORS_ORIGINS as the test's parameter (a comma-separated string)."""
     state.settings.cors_origins = load_settings(cors_origins=request.param).cors_origins
     app = create_app(state, close_state_on_shutdown=False)
@@ -104,7 +106,9 @@ async def test_other_origins_and_other_headers_are_refused(
 
 
 @pytest.mark.parametrize("client", ["*"], indirect=True)
-async def test_a_wildcard_never_allows_credentials(client: httpx.AsyncClient, owner: Member) -> None:
+async def test_a_wildcard_never_allows_credentials(
+    client: httpx.AsyncClient, owner: Member
+) -> None:
     preflight = await client.options("/graphql", headers={"Origin": ELSEWHERE, **PREFLIGHT})
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] == "*"
@@ -119,7 +123,10 @@ async def test_a_wildcard_never_allows_credentials(client: httpx.AsyncClient, ow
     [
         ("", []),
         ("https://App.Example.com/", ["https://app.example.com"]),
-        ("http://localhost:5173 , http://127.0.0.1:3000", ["http://localhost:5173", "http://127.0.0.1:3000"]),
+        (
+            "http://localhost:5173 , http://127.0.0.1:3000",
+            ["http://localhost:5173", "http://127.0.0.1:3000"],
+        ),
         ("https://a.example:443,https://a.example", ["https://a.example"]),
         ("http://[::1]:8080", ["http://[::1]:8080"]),
         ("*", ["*"]),

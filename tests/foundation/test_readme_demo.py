@@ -163,9 +163,7 @@ def test_the_readme_demo_flow_keeps_the_customers_and_invoices_what_it_previewed
             assert started["__typename"] == "InvoiceRun", started
             results["invoiceRun"] = until_done(url, header, by_field["invoiceRun"], started)
         elif step.fields[0] == "unbilled":
-            variables["projectIds"] = [
-                p["project"]["id"] for p in data["unbilled"]["projects"]
-            ]
+            variables["projectIds"] = [p["project"]["id"] for p in data["unbilled"]["projects"]]
 
     assert results["me"]["wefactSettings"]["active"] is True
     assert len(variables["ids"]) == 10

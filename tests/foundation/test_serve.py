@@ -134,7 +134,9 @@ def test_make_run_takes_port_and_host(database_url: str, tmp_path: Path) -> None
                 time.sleep(0.2)
         assert ready is not None, (tmp_path / "make.log").read_text()[-2000:]
         assert ready.json() == {"status": "ok", "database": "ok"}
-        assert f"GraphQL API on http://127.0.0.1:{port}/graphql" in (tmp_path / "make.log").read_text()
+        assert (
+            f"GraphQL API on http://127.0.0.1:{port}/graphql" in (tmp_path / "make.log").read_text()
+        )
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
