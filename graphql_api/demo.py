@@ -38,7 +38,7 @@ from graphql_api.models import (
     Workspace,
 )
 from graphql_api.runtime import database_url
-from graphql_api.serve import add_in_process_worker, bound_port, uvicorn_config
+from graphql_api.serve import add_in_process_worker, bound_port, graphql_url, uvicorn_config
 from graphql_api.services.auth import create_workspace, issue_token
 from graphql_api.services.wefact.connection import ProviderServices, activate
 from graphql_api.settings import Settings
@@ -272,8 +272,7 @@ async def activate_demo(state: AppState, workspace_id: int) -> None:
 
 def announce(host: str, port: int, token: str) -> None:
     """Tell the newcomer where to go and how to authenticate."""
-    url = f"http://{host}:{port}/graphql"
-    print(f"\nDemo ready. GraphiQL: {url}", flush=True)
+    print(f"\nDemo ready. GraphiQL: {graphql_url(host, port)}", flush=True)
     print(f"Log in as {DEMO_EMAIL} / {DEMO_PASSWORD}, or send this header:", flush=True)
     print(json.dumps({"Authorization": f"Bearer {token}"}), flush=True)
 

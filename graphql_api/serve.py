@@ -98,6 +98,12 @@ def _bind_problem(exc: OSError, host: str, port: int) -> SettingsError:
     return SettingsError(f"cannot listen on {host}:{port}: {exc.strerror}")
 
 
+def graphql_url(host: str, port: int) -> str:
+    """Where the API answers, as a browser needs it (IPv6 addresses in brackets)."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/graphql"
+
+
 def bound_port(sock: socket.socket) -> int:
     """The port a socket is bound to (the real one when 0 was asked for)."""
     return int(sock.getsockname()[1])
@@ -187,7 +193,7 @@ def serve(
         plan = plan_for(settings, url)
         if workers == 1:
             app = build_app(settings, plan)
-            print(f"GraphQL API on http://{host}:{port}/graphql", flush=True)
+            print(f"GraphQL API on {graphql_url(host, port)}", flush=True)
             uvicorn.Server(uvicorn_config(app)).run(sockets=[sock])
             return
         # Generated once here on the embedded default: N processes racing to create the
@@ -195,7 +201,7 @@ def serve(
         settings.resolved_secret_key()
         os.environ[PLAN_ENV] = plan.to_env()
         config = uvicorn_config("graphql_api.serve:api_process_app", factory=True, workers=workers)
-        print(f"GraphQL API on http://{host}:{port}/graphql ({workers} processes)", flush=True)
+        print(f"GraphQL API on {graphql_url(host, port)} ({workers} processes)", flush=True)
         Multiprocess(config, sockets=[sock]).run()
 
 

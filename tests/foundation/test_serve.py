@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from graphql_api.serve import PortInUse, bound_port, listen
+from graphql_api.serve import PortInUse, bound_port, graphql_url, listen
 from graphql_api.settings import SettingsError
 from tests.conftest import TEST_SECRET_KEY
 
@@ -92,6 +92,11 @@ def test_listen_reports_the_port_in_use_and_keeps_tcp_nodelay_possible(busy_port
     finally:
         sock.close()
     assert issubclass(PortInUse, SettingsError)
+
+
+def test_the_printed_address_is_one_a_browser_opens() -> None:
+    assert graphql_url("127.0.0.1", 8001) == "http://127.0.0.1:8001/graphql"
+    assert graphql_url("::1", 8001) == "http://[::1]:8001/graphql"
 
 
 def test_an_unknown_host_name_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
