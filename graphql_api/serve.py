@@ -21,6 +21,7 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
 from graphql_api.app import AppState, create_app
@@ -202,7 +203,12 @@ def serve(
         os.environ[PLAN_ENV] = plan.to_env()
         config = uvicorn_config("graphql_api.serve:api_process_app", factory=True, workers=workers)
         print(f"GraphQL API on {graphql_url(host, port)} ({workers} processes)", flush=True)
-        Multiprocess(config, sockets=[sock]).run()
+        supervisor = Multiprocess(config, sockets=[sock])
+        supervisor.run()
+        # uvicorn's supervisor stops everything when a process cannot start, but returns
+        # normally: exit as one process would (3), not 0, so a service manager sees it.
+        if any(p.exitcode == STARTUP_FAILURE for p in supervisor.processes):
+            raise SystemExit(STARTUP_FAILURE)
 
 
 def add_in_process_worker(app: Starlette, state: AppState) -> None:

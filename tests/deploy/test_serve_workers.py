@@ -109,3 +109,20 @@ async def test_workers_on_the_embedded_database_share_the_parents_server(
     finally:
         code = await api.stop()
     assert code == 0, api.tail()
+
+
+async def test_a_process_that_cannot_start_fails_the_command(tmp_path: Path) -> None:
+    """An unreachable database stops the in-process job worker's start-up (after the job
+    pool's 30 s connect timeout): ``--workers 2`` exits 3 like one process, never 0."""
+    env = {
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing",
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "RUN_WORKER_IN_PROCESS": "true",
+    }
+    api = start("api", ["serve", "--port", "0", "--workers", "2"], env, tmp_path)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while api.popen.poll() is None:
+        assert loop.time() < deadline, api.tail()
+        await asyncio.sleep(0.2)
+    assert api.popen.returncode == 3, api.tail()
