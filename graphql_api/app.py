@@ -12,10 +12,13 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
+from graphql_api import graphiql
 from graphql_api.db import create_engine, create_sessionmaker
 from graphql_api.security import SecretBox
 from graphql_api.services.wefact.runtime import ProviderRuntime
@@ -73,8 +76,39 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
+CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key")
+"""What a page on another origin may send: the token, JSON, and the retry key of mutations."""
+
+CORS_MAX_AGE_SECONDS = 600
+"""How long a browser may reuse a preflight answer."""
+
+
+def cors_middleware(settings: Settings) -> list[Middleware]:
+    """CORS for the origins in CORS_ORIGINS; none at all when it is empty.
+
+    Listed origins are echoed back and may send credentials; ``*`` answers any origin but
+    never with credentials (browsers refuse that pair, and it would let every site use a
+    visitor's credentials). Tokens travel in ``Authorization``, which works either way.
+    """
+    origins = settings.cors_origins
+    if not origins:
+        return []
+    wildcard = origins == ["*"]
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=list(CORS_REQUEST_HEADERS),
+            allow_credentials=not wildcard,
+            max_age=CORS_MAX_AGE_SECONDS,
+        )
+    ]
+
+
 def create_app(state: AppState, *, close_state_on_shutdown: bool = True) -> Starlette:
-    """The Starlette app: ``/graphql`` (HTTP + graphql-transport-ws), ``/healthz``, ``/readyz``."""
+    """The Starlette app: ``/graphql`` (HTTP + graphql-transport-ws), ``/healthz``, ``/readyz``,
+    and GraphiQL's assets under ``/graphiql`` when GraphiQL is on."""
     from resolvers.http import GraphQLApp
 
     graphql_app = GraphQLApp(state)
@@ -85,14 +119,14 @@ def create_app(state: AppState, *, close_state_on_shutdown: bool = True) -> Star
         if close_state_on_shutdown:
             await state.close()
 
-    app = Starlette(
-        routes=[
-            Route("/graphql", graphql_app, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql_app),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-        ],
-        lifespan=lifespan,
-    )
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql_app),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if state.settings.graphiql:
+        routes.append(Mount(graphiql.STATIC_PATH, app=graphiql.static_files(), name="graphiql"))
+    app = Starlette(routes=routes, middleware=cors_middleware(state.settings), lifespan=lifespan)
     app.state.app_state = state
     return app
