@@ -11,11 +11,14 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp
 
+from graphql_api import graphiql
 from graphql_api.db import create_engine, create_sessionmaker
 from graphql_api.resources import Resources
 from graphql_api.security import SecretBox
@@ -26,7 +29,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class AppState(Resources):
-    """What requests share: the process's resources and the engine behind its sessions."""
+    """What requests share: the process's resources (with its provider runtime) and the
+    engine behind its sessions."""
 
     engine: AsyncEngine
 
@@ -67,10 +71,41 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
+CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key")
+"""What a page on another origin may send: the token, JSON, and the retry key of mutations."""
+
+CORS_MAX_AGE_SECONDS = 600
+"""How long a browser may reuse a preflight answer."""
+
+
+def cors_middleware(settings: Settings) -> list[Middleware]:
+    """CORS for the origins in CORS_ORIGINS; none at all when it is empty.
+
+    Listed origins are echoed back and may send credentials; ``*`` answers any origin but
+    never with credentials (browsers refuse that pair, and it would let every site use a
+    visitor's credentials). Tokens travel in ``Authorization``, which works either way.
+    """
+    origins = settings.cors_origins
+    if not origins:
+        return []
+    wildcard = origins == ["*"]
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=list(CORS_REQUEST_HEADERS),
+            allow_credentials=not wildcard,
+            max_age=CORS_MAX_AGE_SECONDS,
+        )
+    ]
+
+
 def create_app(
     state: AppState, graphql_app: ASGIApp, *, close_state_on_shutdown: bool = True
 ) -> Starlette:
-    """The Starlette app: ``/graphql`` (HTTP + graphql-transport-ws), ``/healthz``, ``/readyz``.
+    """The Starlette app: ``/graphql`` (HTTP + graphql-transport-ws), ``/healthz``, ``/readyz``,
+    GraphiQL's assets under ``/graphiql`` when GraphiQL is on, and CORS for CORS_ORIGINS.
 
     ``graphql_app`` serves ``/graphql``; the composition root (``graphql_api.composition``)
     builds it, so this module knows nothing of the GraphQL layer.
@@ -82,14 +117,14 @@ def create_app(
         if close_state_on_shutdown:
             await state.close()
 
-    app = Starlette(
-        routes=[
-            Route("/graphql", graphql_app, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql_app),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-        ],
-        lifespan=lifespan,
-    )
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql_app),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if state.settings.graphiql:
+        routes.append(Mount(graphiql.STATIC_PATH, app=graphiql.static_files(), name="graphiql"))
+    app = Starlette(routes=routes, middleware=cors_middleware(state.settings), lifespan=lifespan)
     app.state.app_state = state
     return app

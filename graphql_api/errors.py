@@ -70,6 +70,15 @@ class WefactCode(Code):
     PROVIDER_REFUSED = "WeFact/HostFact refused the request; the message gives its reason."
     PROVIDER_ERROR = "WeFact/HostFact answered with an error we did not expect."
     PRIVATE_ADDRESS = "The HostFact URL points to a private or local address."
+    CONNECTION_GONE = (
+        "The connection the invoice was made with is no longer stored, or its key can no "
+        "longer be decrypted: undo the invoice in WeFact/HostFact yourself, then release it "
+        "with `undoneInProvider: true`."
+    )
+    LOOKUP_INCONCLUSIVE = (
+        "WeFact/HostFact could not be searched exhaustively (too many candidates), so "
+        "nothing was sent again: the message says what to narrow down."
+    )
 
 
 @enum.unique

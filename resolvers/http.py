@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from graphql_api.app import AppState
+from graphql_api.graphiql import graphiql_response
 from graphql_api.services.auth import authenticate
 from resolvers.context import Context
 from resolvers.tokens import BAD_TOKEN_MESSAGE, bearer_token
@@ -27,6 +29,10 @@ class GraphQLApp(GraphQL[Context, None]):
             **kwargs,
         )
         self.state = state
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from the assets the package ships, not strawberry's CDN page (offline)."""
+        return graphiql_response()
 
     async def context_for_token(self, token: str | None, request: Any, response: Any) -> Context:
         """Resolve the caller once; a bad token leaves the context unauthenticated."""

@@ -65,11 +65,16 @@ async def resume_invoice_run(info: Info, run_id: int) -> models.Run:
     return await finished_or_running(info, run)
 
 
-async def release_invoice(info: Info, invoice_id: int, reason: str | None) -> models.Invoice:
-    """Delete the concept or credit the invoice in WeFact; its registrations open again."""
+async def release_invoice(
+    info: Info, invoice_id: int, reason: str | None, *, undone_in_provider: bool = False
+) -> models.Invoice:
+    """Delete the concept or credit the invoice in WeFact (through the connection it was
+    made with); its registrations open again. ``undone_in_provider``: the admin undid it by
+    hand because that connection is gone."""
     context = info.context
     return await service.release_invoice(
-        services(context), context.state.sessionmaker, context.workspace_id, invoice_id, reason
+        services(context), context.state.sessionmaker, context.workspace_id, invoice_id,
+        reason, undone_in_provider=undone_in_provider,
     )
 
 

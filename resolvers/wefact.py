@@ -13,7 +13,7 @@ from resolvers.context import Context, Info
 def services(context: Context) -> connection.ProviderServices:
     """The provider services of this process."""
     state = context.state
-    return connection.ProviderServices(state.settings, state.secret_box, state.http)
+    return connection.ProviderServices.of(state)
 
 
 async def wefact_settings(info: Info) -> models.WefactSettings | None:

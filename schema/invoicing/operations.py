@@ -103,10 +103,13 @@ class InvoicingMutation:
     @strawberry.mutation(
         graphql_type=types.ReleaseInvoiceResult,
         permission_classes=[IsAdmin],
-        description="Undo an invoice: a concept is deleted in WeFact, a final invoice credited; "
-        "its registrations become OPEN again. Safe to repeat.",
+        description="Undo an invoice: a concept is deleted in WeFact, a final invoice credited, "
+        "through the connection it was made with (also after switching); its registrations "
+        "become OPEN again. Safe to repeat. Refused with ConflictError CONNECTION_GONE when "
+        "that connection is no longer stored or usable.",
     )
     async def release_invoice(self, info: Info, input: RELEASE) -> models.Invoice:
         return await invoicing.release_invoice(
-            info, decode_id(input.id, "Invoice"), input.reason
+            info, decode_id(input.id, "Invoice"), input.reason,
+            undone_in_provider=input.undone_in_provider,
         )

@@ -81,6 +81,11 @@ class ReleaseInvoiceInput:
     reason: str | None = strawberry.field(
         default=None, description="Why, kept on the invoice record."
     )
+    undone_in_provider: bool = strawberry.field(
+        default=False,
+        description="Only after a CONNECTION_GONE refusal: you deleted or credited the "
+        "invoice in WeFact/HostFact yourself, so its registrations open again without a call.",
+    )
 
 
 @strawberry.input(description="The invoice run to resume.")

@@ -45,17 +45,60 @@ class WefactProduct:
 
 
 @row_type(
+    models.ProviderConnection,
+    read=ADMINS,
+    description="A WeFact administration or HostFact installation the workspace invoiced with "
+    "before its current one. Kept (its key encrypted, never shown) for the invoices made "
+    "through it: releasing, resuming and the status sync of those invoices still go there.",
+    name="WefactConnection",
+)
+class WefactConnection:
+    provider: models.Subscription = strawberry.field(
+        name="subscription", description="WeFact or HostFact."
+    )
+    hostfact_url: str | None = strawberry.field(
+        description="HostFact installation URL; null for WeFact (one URL for everyone)."
+    )
+    api_key_hint: str = strawberry.field(description="The last four characters of its key.")
+    replaced_at: dt.datetime | None = strawberry.field(
+        description="When another connection became the workspace's current one."
+    )
+
+    # A query expression loaded with the row (``open_invoice_count``), not a column: a
+    # resolver, so a compiled read leaves it to this path.
+    @strawberry.field(
+        description="Invoices made through it that the app still follows (pending, concept, "
+        "sent, partly paid or paid): they can still be released or change status there."
+    )
+    @staticmethod
+    def open_invoices(root: Parent[models.ProviderConnection]) -> int:
+        return root.open_invoices or 0
+
+
+@row_type(
     models.WefactSettings,
     read=ADMINS,
     description="Your workspace's WeFact/HostFact connection. The key is never shown.",
 )
 class WefactSettings:
-    subscription: models.Subscription = strawberry.field(description="WeFact or HostFact.")
-    hostfact_url: str | None = strawberry.field(
-        description="HostFact installation URL (without /apiv2/api.php)."
-    )
+    # subscription, hostfactUrl, apiKeyHint and lastVerifiedAt belong to the current
+    # connection, joined with the settings row whenever it is loaded (``connection``).
+    @strawberry.field(description="WeFact or HostFact.")
+    @staticmethod
+    def subscription(root: Parent[models.WefactSettings]) -> models.Subscription:
+        return root.connection.provider
+
+    @strawberry.field(description="HostFact installation URL (without /apiv2/api.php).")
+    @staticmethod
+    def hostfact_url(root: Parent[models.WefactSettings]) -> str | None:
+        return root.connection.hostfact_url
+
     active: bool = strawberry.field(description="False after deactivateWefact.")
-    api_key_hint: str = strawberry.field(description="The last four characters of the API key.")
+
+    @strawberry.field(description="The last four characters of the API key.")
+    @staticmethod
+    def api_key_hint(root: Parent[models.WefactSettings]) -> str:
+        return root.connection.api_key_hint
 
     @computed(description="Our servers' outgoing addresses: add them to WeFact's API whitelist.")
     @staticmethod
@@ -79,13 +122,30 @@ class WefactSettings:
     auto_import_customers: bool = strawberry.field(
         description="Import customers from WeFact every night."
     )
-    last_verified_at: dt.datetime | None = strawberry.field(
-        description="When key and IP were last confirmed by a live call."
-    )
+    @strawberry.field(description="When key and IP were last confirmed by a live call.")
+    @staticmethod
+    def last_verified_at(root: Parent[models.WefactSettings]) -> dt.datetime | None:
+        return root.connection.last_verified_at
+
     products_synced_at: dt.datetime | None = strawberry.field(
         description="When the product list was last fetched."
     )
     deactivated_at: dt.datetime | None = strawberry.field(description="When it was switched off.")
+    @strawberry.field(
+        graphql_type=list[WefactConnection],
+        description="The workspace's earlier connections, kept for the invoices made through "
+        "them (openInvoices says how many are still open there).",
+    )
+    @staticmethod
+    def earlier_connections(root: Parent[models.WefactSettings]) -> list[models.ProviderConnection]:
+        # Loaded with the row, with their open invoices (``load_settings_row``).
+        return list(root.earlier_connections)
+
+    activation_notes: list[str] = strawberry.field(
+        description="What the last activateWefact changed besides the connection, in plain "
+        "words: the earlier connection kept for its open invoices, customer links reset, "
+        "default products unset, product links the new administration lacks."
+    )
 
 
 @result_type(results.ProductSync, description="The product list was refreshed from WeFact.")

@@ -45,6 +45,7 @@ from graphql_api.models import (
     LineKind,
     Project,
     ProjectActivity,
+    ProviderConnection,
     RegistrationStatus,
     Role,
     Run,
@@ -74,6 +75,7 @@ READERS: dict[str, frozenset[Role]] = {
     "InvoiceLine": MANAGERS,
     "InvoiceRun": MANAGERS,
     "WefactSettings": ADMINS,
+    "WefactConnection": ADMINS,
 }
 """Who may read objects of a type (by role); the Run kinds and API tokens are per object."""
 
@@ -135,9 +137,19 @@ async def seed(state: AppState, owner: Member) -> Seed:
         customer = add(Customer(workspace_id=ws, name="Bakkerij", customer_number="K-1"))
         activity = add(Activity(workspace_id=ws, name="Design", wefact_product_code="P1"))
         category = add(ExpenseCategory(workspace_id=ws, name="Books"))
+        current = add(ProviderConnection(
+            workspace_id=ws, provider=Subscription.WEFACT, api_key_encrypted="x",
+            api_key_hint="abcd",
+        ))
+        # An earlier connection (kept for its invoices) reaches WefactSettings.earlierConnections.
+        earlier = add(ProviderConnection(
+            workspace_id=ws, provider=Subscription.HOSTFACT,
+            hostfact_url="https://hostfact.example/Pro", api_key_encrypted="y",
+            api_key_hint="efgh", replaced_at=dt.datetime.now(dt.UTC),
+        ))
+        await session.flush()
         add(WefactSettings(
-            workspace_id=ws, subscription=Subscription.WEFACT, api_key_encrypted="x",
-            api_key_hint="abcd", active=True, default_product_code="P1",
+            workspace_id=ws, connection_id=current.id, active=True, default_product_code="P1",
         ))
         add(WefactProduct(
             workspace_id=ws, code="P1", name="Hours", tax_percentage=Decimal("21.00"),
@@ -161,7 +173,8 @@ async def seed(state: AppState, owner: Member) -> Seed:
         await session.flush()
         invoice = add(Invoice(
             workspace_id=ws, run_id=runs[RunKind.INVOICE].id, customer_id=customer.id,
-            project_id=project.id, provider=Subscription.WEFACT, reference="ref-1",
+            project_id=project.id, provider=Subscription.HOSTFACT, connection_id=earlier.id,
+            reference="ref-1",
             status=InvoiceStatus.CONCEPT, mode=InvoiceMode.CONCEPT, invoice_date=day,
             amount_excl=Decimal("90.00"),
         ))
@@ -245,7 +258,7 @@ def _selection(gtype: Any, depth: int = 0) -> str:
             parts += list(USER_FIELDS)
         if named.name == "InvoiceLine":
             parts.append("position")
-        if named.name.endswith("Connection"):
+        if "edges" in named.fields:  # a Relay connection (WefactConnection is not one)
             edge = _named(named.fields["edges"].type)
             parts.append(f"edges {{ node {{ {_selection(edge.fields['node'].type, depth + 1)} }} }}")
         return " ".join(parts)

@@ -8,7 +8,7 @@ worker and the emulator over real HTTP.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -32,8 +32,8 @@ from graphql_api.models import (
     Trip,
     WefactSettings,
 )
-from graphql_api.services.invoicing import engine
-from integrations.pacing import reset_shared_pacers
+from graphql_api.provider_runtime import ProviderRuntime
+from integrations import RetryPolicy
 from resolvers.ids import global_id
 from tests.conftest import Emulator, GraphQLClient, Member
 
@@ -55,14 +55,16 @@ async def jobs(state: AppState) -> AsyncIterator[JobRunner]:
         yield runner
 
 
-@pytest.fixture(autouse=True)
-def quick_retries(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No pauses between the engine's retries, no budget left over from other tests."""
-    monkeypatch.setattr(engine, "RETRY_DELAYS", (0.0, 0.0))
-    reset_shared_pacers()
-    engine.HOOKS.clear()
-    yield
-    engine.HOOKS.clear()
+#: The retry policy of these tests: the same attempts, no pauses.
+QUICK_RETRIES = RetryPolicy(base_delay=0.0, resend_pauses=(0.0, 0.0))
+
+
+@pytest.fixture
+def state(state: AppState) -> AppState:
+    """The app state with a fresh provider runtime: no pauses between retries (transport and
+    engine), a rate-limit budget of its own, no fault hooks."""
+    state.providers = ProviderRuntime(retry=QUICK_RETRIES)
+    return state
 
 
 def gid(row: Any) -> str:

@@ -14,6 +14,7 @@ from graphql_api.jobs.worker import JobRunner
 from graphql_api.models import (
     Invoice,
     InvoiceStatus,
+    ProviderConnection,
     RegistrationStatus,
     Role,
     Run,
@@ -68,9 +69,9 @@ def touch(emulator: Emulator, identifier: str, **fields: Any) -> None:
 async def last_sync(uworld: UnbilledWorld) -> dt.datetime | None:
     async with uworld.state.sessionmaker() as session:
         return await session.scalar(
-            select(WefactSettings.last_status_sync_at).where(
-                WefactSettings.workspace_id == uworld.ws
-            )
+            select(ProviderConnection.last_status_sync_at)
+            .join(WefactSettings, WefactSettings.connection_id == ProviderConnection.id)
+            .where(WefactSettings.workspace_id == uworld.ws)
         )
 
 

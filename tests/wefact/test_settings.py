@@ -52,8 +52,8 @@ async def test_activate_stores_encrypted_key_and_caches_products(
     async with state.sessionmaker() as session:
         row = await session.scalar(select(WefactSettings))
     assert row is not None
-    assert EMULATOR_API_KEY not in row.api_key_encrypted
-    assert state.secret_box.decrypt(row.api_key_encrypted) == EMULATOR_API_KEY
+    assert EMULATOR_API_KEY not in row.connection.api_key_encrypted
+    assert state.secret_box.decrypt(row.connection.api_key_encrypted) == EMULATOR_API_KEY
     products = (await gql.data(PRODUCTS))["wefactProducts"]
     assert [p["name"] for p in products] == ["Consultancy", "Boeken", "Reiskosten", "Hosting"]
     assert products[0]["vatPercentage"] == "21.00"
@@ -230,6 +230,6 @@ async def test_rotating_the_secret_key_keeps_stored_keys_usable(
     async with state.sessionmaker() as session:
         row = await session.scalar(select(WefactSettings))
     assert row is not None
-    assert SecretBox("new-key").decrypt(row.api_key_encrypted) == EMULATOR_API_KEY
+    assert SecretBox("new-key").decrypt(row.connection.api_key_encrypted) == EMULATOR_API_KEY
     with pytest.raises(ValueError, match="SECRET_KEY"):
-        SecretBox(TEST_SECRET_KEY).decrypt(row.api_key_encrypted)
+        SecretBox(TEST_SECRET_KEY).decrypt(row.connection.api_key_encrypted)

@@ -190,7 +190,7 @@ def _stopped(
 @run_task(RunKind.CUSTOMER_IMPORT, lock=LockScope.KIND_PER_WORKSPACE)
 async def import_customers(ctx: RunContext) -> RunStatus:
     """Import (create or update) the workspace's customers from its WeFact/HostFact debtors."""
-    services = ProviderServices(ctx.settings, ctx.secret_box, ctx.http)
+    services = ProviderServices.of(ctx.state)
     started = utcnow()
     async with ctx.sessionmaker() as session:
         _, provider = await active_provider(services, session, ctx.workspace_id)

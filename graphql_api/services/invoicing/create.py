@@ -187,6 +187,8 @@ async def record_invoices(
                 "customer_id": draft.customer.id,
                 "project_id": draft.project.id if draft.project else None,
                 "provider": settings.subscription,
+                # Made with the workspace's current connection, and stays with it.
+                "connection_id": settings.connection_id,
                 "reference": reference,
                 "status": InvoiceStatus.PENDING,
                 "mode": mode,
