@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import httpx
 import pytest
 import strawberry
 from strawberry.extensions import MaskErrors
@@ -19,8 +20,15 @@ from graphql_api.errors import (
     NotFound,
     WefactCode,
 )
+from graphql_api.provider_runtime import ProviderRuntime
+from graphql_api.security import SecretBox
 from graphql_api.services.invoicing.create import problem_error_code
 from graphql_api.services.invoicing.selection import WARNINGS, ProblemCode
+from graphql_api.services.wefact.clients import ProviderServices
+from graphql_api.services.wefact.connection import provider_error
+from graphql_api.services.wefact.connections import ConnectionGone
+from graphql_api.settings import Settings
+from integrations import InconclusiveLookupError
 from schema.errors import (
     EXCEPTION_HANDLERS,
     ConflictError,
@@ -76,6 +84,9 @@ ASK = "{{ {field} {{ __typename ... on Error {{ code message field }} }} }}"
         # A connection problem where the union can say so, a conflict where it cannot.
         (NotActivated("activate first"), "withConnection", "WefactConnectionError"),
         (NotActivated("activate first"), "withoutConnection", "ConflictError"),
+        # An invoice's connection that is gone is a conflict, also where the union offers
+        # WefactConnectionError (as releaseInvoice's does).
+        (ConnectionGone("undo it by hand", field="id"), "withConnection", "ConflictError"),
     ],
 )
 def test_the_union_decides_among_the_errors_class(
@@ -87,6 +98,27 @@ def test_the_union_decides_among_the_errors_class(
     assert result.data == {field: {
         "__typename": typename, "code": error.code.name, "message": error.message,
         "field": error.field,
+    }}
+
+
+async def test_connection_failures_of_invoices_carry_their_own_codes() -> None:
+    """The codes the connections work added: a gone connection, and a lookup the provider
+    could not answer exhaustively (a WeFact connection problem, not "unexpected")."""
+    assert ConnectionGone("undo it by hand").code is WefactCode.CONNECTION_GONE
+    settings = Settings(secret_key="test-secret-key-not-for-production")
+    async with httpx.AsyncClient() as http:
+        services = ProviderServices(
+            settings, SecretBox(settings.resolved_secret_key()), http, ProviderRuntime()
+        )
+        error = provider_error(InconclusiveLookupError("more than 100 debtors match"), services)
+    assert error.code is WefactCode.LOOKUP_INCONCLUSIVE
+    assert "more than 100 debtors match" in error.message
+    RAISED[:] = [error]
+    result = SCHEMA.execute_sync(ASK.format(field="withConnection"))
+    assert result.errors is None
+    assert result.data == {"withConnection": {
+        "__typename": "WefactConnectionError", "code": "LOOKUP_INCONCLUSIVE",
+        "message": error.message, "field": None,
     }}
 
 
