@@ -122,6 +122,7 @@ class WefactSettings:
     auto_import_customers: bool = strawberry.field(
         description="Import customers from WeFact every night."
     )
+
     @strawberry.field(description="When key and IP were last confirmed by a live call.")
     @staticmethod
     def last_verified_at(root: Parent[models.WefactSettings]) -> dt.datetime | None:
@@ -131,6 +132,7 @@ class WefactSettings:
         description="When the product list was last fetched."
     )
     deactivated_at: dt.datetime | None = strawberry.field(description="When it was switched off.")
+
     @strawberry.field(
         graphql_type=list[WefactConnection],
         description="The workspace's earlier connections, kept for the invoices made through "
