@@ -50,9 +50,9 @@ class WefactProduct:
     description="A WeFact administration or HostFact installation the workspace invoiced with "
     "before its current one. Kept (its key encrypted, never shown) for the invoices made "
     "through it: releasing, resuming and the status sync of those invoices still go there.",
-    name="WefactConnection",
+    name="WefactAdministration",
 )
-class WefactConnection:
+class WefactAdministration:
     provider: models.Subscription = strawberry.field(
         name="subscription", description="WeFact or HostFact."
     )
@@ -134,7 +134,7 @@ class WefactSettings:
     deactivated_at: dt.datetime | None = strawberry.field(description="When it was switched off.")
 
     @strawberry.field(
-        graphql_type=list[WefactConnection],
+        graphql_type=list[WefactAdministration],
         description="The workspace's earlier connections, kept for the invoices made through "
         "them (openInvoices says how many are still open there).",
     )

@@ -75,7 +75,7 @@ READERS: dict[str, frozenset[Role]] = {
     "InvoiceLine": MANAGERS,
     "InvoiceRun": MANAGERS,
     "WefactSettings": ADMINS,
-    "WefactConnection": ADMINS,
+    "WefactAdministration": ADMINS,
 }
 """Who may read objects of a type (by role); the Run kinds and API tokens are per object."""
 
@@ -258,7 +258,7 @@ def _selection(gtype: Any, depth: int = 0) -> str:
             parts += list(USER_FIELDS)
         if named.name == "InvoiceLine":
             parts.append("position")
-        if "edges" in named.fields:  # a Relay connection (WefactConnection is not one)
+        if "edges" in named.fields:  # a Relay connection (not every name ending in Connection is)
             edge = _named(named.fields["edges"].type)
             parts.append(f"edges {{ node {{ {_selection(edge.fields['node'].type, depth + 1)} }} }}")
         return " ".join(parts)
