@@ -168,6 +168,7 @@ async def _seed(session: AsyncSession, workspace: Workspace, owner: User) -> Non
         subscription_amount=Decimal("49.50"),
         subscription_interval=SubscriptionInterval.MONTH,
         subscription_start_date=today.replace(day=1) - dt.timedelta(days=62),
+        wefact_product_code="P0004",  # the emulator's "Hosting" product, not the default
     )
     session.add_all([website, branding, fixed, hosting])
     await session.flush()

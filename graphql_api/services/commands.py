@@ -150,6 +150,7 @@ class CreateProject:
     end_date: dt.date | None = None
     restrict_activities: bool = False
     activities: list[ProjectActivitySpec] | None = None
+    wefact_product_code: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,6 +175,7 @@ class UpdateProject:
     end_date: Maybe[dt.date | None] = UNSET
     restrict_activities: Maybe[bool | None] = UNSET
     activities: Maybe[list[ProjectActivitySpec] | None] = UNSET
+    wefact_product_code: Maybe[str | None] = UNSET
 
 
 # ---------------------------------------------------------------- registrations

@@ -315,6 +315,12 @@ class CreateProjectInput:
     activities: list[ProjectActivityInput] | None = strawberry.field(
         default=None, description="Activities enabled on the project, with rate overrides."
     )
+    wefact_product_code: str | None = strawberry.field(
+        default=None,
+        description="FIXED_PRICE and SUBSCRIPTION only: the WeFact product (and so the VAT "
+        "rate) its price or periods are invoiced with; must be a synced product. The default "
+        "product when left out.",
+    )
 
     def command(self) -> commands.CreateProject:
         """The service's command, ids decoded."""
@@ -336,6 +342,7 @@ class CreateProjectInput:
             end_date=self.end_date,
             restrict_activities=self.restrict_activities,
             activities=_specs(self.activities),
+            wefact_product_code=self.wefact_product_code,
         )
 
 
@@ -379,6 +386,10 @@ class UpdateProjectInput:
     activities: strawberry.Maybe[list[ProjectActivityInput] | None] = strawberry.field(
         description="Replaces the project's activities when given."
     )
+    wefact_product_code: strawberry.Maybe[str | None] = strawberry.field(
+        description="FIXED_PRICE and SUBSCRIPTION only: the WeFact product its price or "
+        "periods are invoiced with; must be a synced product; null: the default product."
+    )
 
     def command(self) -> commands.UpdateProject:
         """The service's command: what was sent, ids decoded."""
@@ -401,6 +412,7 @@ class UpdateProjectInput:
             end_date=given(self.end_date),
             restrict_activities=given(self.restrict_activities),
             activities=given_as(self.activities, _specs),
+            wefact_product_code=given(self.wefact_product_code),
         )
 
 

@@ -146,6 +146,10 @@ class Project(Node):
     restrict_activities: bool = strawberry.field(
         description="When true, hours may only be written on the project's own activities."
     )
+    wefact_product_code: str | None = strawberry.field(
+        description="FIXED_PRICE and SUBSCRIPTION: the WeFact product (and so the VAT rate) "
+        "its price or subscription periods are invoiced with; the default product when null."
+    )
     archived: bool = strawberry.field(
         description="Archived projects take no new registrations and are hidden from pickers."
     )

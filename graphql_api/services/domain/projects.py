@@ -12,8 +12,12 @@ from graphql_api.errors import InvalidInput, TrackingCode
 from graphql_api.models import Activity, BillingMethod, Customer, Project, ProjectActivity
 from graphql_api.services.commands import UNSET, CreateProject, ProjectActivitySpec, UpdateProject
 from graphql_api.services.domain import validation as v
+from graphql_api.services.domain.products import validate_product_code
 
 MAX_INSTALMENTS = 120
+PRODUCT_METHODS = frozenset({BillingMethod.FIXED_PRICE, BillingMethod.SUBSCRIPTION})
+"""Billing methods invoiced with the project's own product: hours, expenses and trips take
+their activity's, category's or the trip product instead."""
 
 
 def archived_error(what: str, field: str) -> InvalidInput:
@@ -25,7 +29,7 @@ def archived_error(what: str, field: str) -> InvalidInput:
     )
 
 
-async def _apply(  # noqa: PLR0912 - one branch per input field reads best
+async def _apply(  # noqa: PLR0912, PLR0915 - one branch per input field reads best
     session: AsyncSession, project: Project, command: CreateProject | UpdateProject
 ) -> None:
     """Validate and set what the command gives, in input order (activities need the
@@ -85,6 +89,10 @@ async def _apply(  # noqa: PLR0912 - one branch per input field reads best
         if c.restrict_activities is None:
             raise InvalidInput("Send true or false.", field="restrictActivities")
         project.restrict_activities = c.restrict_activities
+    if c.wefact_product_code is not UNSET:
+        project.wefact_product_code = await validate_product_code(
+            session, project.workspace_id, c.wefact_product_code
+        )
     _check_billing(project)
     v.date_range(project.start_date, project.end_date, "endDate")
     v.date_range(
@@ -108,6 +116,14 @@ def _check_billing(project: Project) -> None:
         ):
             if getattr(project, key) is None:
                 raise InvalidInput(f"Subscription projects need {label}.", field=v.camel(key))
+    if project.wefact_product_code is not None and method not in PRODUCT_METHODS:
+        # A product here would never reach an invoice: say so rather than keep it silently.
+        raise InvalidInput(
+            "Only fixed-price and subscription projects are invoiced with a project product; "
+            "hours, expenses and trips use their activity's, category's or the trip product. "
+            "Send wefactProductCode: null with this billing method.",
+            field="wefactProductCode",
+        )
 
 
 async def _replace_activities(
