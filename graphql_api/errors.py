@@ -114,6 +114,12 @@ DOMAIN_CODES: tuple[type[Code], ...] = (
 """Every code enum, in the order the GraphQL ``ErrorCode`` enum lists them."""
 
 
+def clause(sentence: str) -> str:
+    """A sentence to run on inside another message (``"…: {clause}; {clause}. Nothing…"``):
+    without its closing period, so the joined message never shows "..", ".;" or ".:"."""
+    return sentence.rstrip().rstrip(".")
+
+
 class DomainError(Exception):
     """An expected failure the caller can act on: a stable ``code``, a plain ``message`` and
     the (camelCase) input ``field`` it is about. Raise one of the subclasses: their class
@@ -162,6 +168,13 @@ class ConnectionProblem(DomainError):
     """WeFact/HostFact refused or could not be reached; the code says what to do."""
 
     default_code: ClassVar[Code] = WefactCode.PROVIDER_ERROR
+
+
+NOT_ACTIVATED_MESSAGE = (
+    "WeFact is not activated for this workspace: an owner or admin connects it with the "
+    "activateWefact mutation (and the API key from WeFact → Settings → API)."
+)
+"""What every refusal for want of a connection says (this API has no settings screen)."""
 
 
 class NotActivated(ConnectionProblem, Conflict):

@@ -90,19 +90,25 @@ class RateLimitedError(ProviderError):
         self.retry_after = retry_after
 
 
+def _joined(messages: Sequence[str]) -> str:
+    """The provider's messages as one clause: each without its closing period, so the
+    sentence around them never shows ".;" or ".."."""
+    return "; ".join(m.strip().rstrip(".") for m in messages if m.strip())
+
+
 class ValidationError(ProviderError):
     """The provider refused the data we sent. `messages` are the provider's own words."""
 
     def __init__(self, messages: Sequence[str]) -> None:
-        text = "; ".join(messages) or "no reason given"
-        super().__init__(f"The invoicing provider refused the request: {text}", messages)
+        text = _joined(messages) or "no reason given"
+        super().__init__(f"The invoicing provider refused the request: {text}.", messages)
 
 
 class NotFoundError(ProviderError):
     """The debtor, product or invoice does not exist at the provider."""
 
     def __init__(self, messages: Sequence[str]) -> None:
-        text = "; ".join(messages).rstrip(".") or "record not found"
+        text = _joined(messages) or "record not found"
         super().__init__(
             f"The invoicing provider does not know this record: {text}. It may have been "
             "removed or renumbered in WeFact/HostFact.",

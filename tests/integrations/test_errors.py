@@ -155,3 +155,19 @@ async def test_write_lock_busy_is_retried_even_for_writes() -> None:
         route.mock(return_value=busy)
         with pytest.raises(WriteLockBusyError):
             await client.credit_invoice(3)
+
+
+def test_provider_messages_run_on_in_one_sentence() -> None:
+    """WeFact's messages end with a period; joined into our sentence they must not double it
+    (issue 19: "made.;")."""
+    refused_twice = ValidationError(["Ongeldige datum.", "Factuurregel 2 is ongeldig. "])
+    assert str(refused_twice) == (
+        "The invoicing provider refused the request: Ongeldige datum; Factuurregel 2 is "
+        "ongeldig."
+    )
+    assert refused_twice.messages == ["Ongeldige datum.", "Factuurregel 2 is ongeldig. "]
+    assert str(ValidationError([])).endswith("refused the request: no reason given.")
+    unknown = NotFoundError(["Klant niet gevonden.", "Unknown client number."])
+    assert "does not know this record: Klant niet gevonden; Unknown client number. It" in str(
+        unknown
+    )

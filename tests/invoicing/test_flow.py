@@ -29,6 +29,11 @@ query($id: ID!) {
 """
 
 
+def _pairs(message: str) -> set[str]:
+    """Every two adjacent characters of a message (to look for doubled punctuation)."""
+    return {message[i : i + 2] for i in range(len(message) - 1)}
+
+
 async def test_invoice_two_customers_end_to_end(
     gql: GraphQLClient, world: World, jobs: JobRunner, emulator: Emulator
 ) -> None:
@@ -161,6 +166,10 @@ async def test_refusals_before_anything_is_written(
     unknown = await invoice_in_wefact(gql, ["not-an-id", "VGltZUVudHJ5Ojk5OTk5"])
     assert unknown["__typename"] == "InvalidInputError"
     assert (unknown["code"], unknown["field"]) == ("NOT_FOUND", "ids")
+    # Each problem runs on inside one sentence: "…in your workspace. Nothing was invoiced".
+    assert "in your workspace; VGltZUVudHJ5Ojk5OTk5: There is" in unknown["message"]
+    assert "in your workspace. Nothing was invoiced" in unknown["message"]
+    assert not {"..", ".;", ".:"} & _pairs(unknown["message"])
 
     no_product = await invoice_in_wefact(gql, [gid(entry)])
     assert no_product["__typename"] == "InvalidInputError"
@@ -170,9 +179,11 @@ async def test_refusals_before_anything_is_written(
     await world.settings(default_product_code=product_code(emulator, "Consultancy"))
     run = await run_invoices(gql, jobs, [gid(entry)])
     assert run["status"] == "SUCCEEDED"
-    again = await invoice_in_wefact(gql, [gid(entry)])
+    again = await invoice_in_wefact(gql, [gid(entry), "VGltZUVudHJ5Ojk5OTk5"])
     assert again["__typename"] == "ConflictError"
     assert again["code"] == "ALREADY_INVOICED"
+    assert "reserved for an invoice being made; VGltZUVudHJ5Ojk5OTk5" in again["message"]
+    assert not {"..", ".;", ".:"} & _pairs(again["message"])
     assert await world.table_counts() == (1, 1, 1)
     assert len(emulator.state.invoices) == 1
 

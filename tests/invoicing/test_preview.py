@@ -205,3 +205,7 @@ async def test_not_activated_is_a_problem(gql: GraphQLClient, world: World) -> N
 
     assert result["canInvoice"] is False
     assert "NOT_ACTIVATED" in [p["code"] for p in result["problems"]]
+    (message,) = [p["message"] for p in result["problems"] if p["code"] == "NOT_ACTIVATED"]
+    # It names what to call: this API has no "Settings → WeFact" screen.
+    assert "activateWefact" in message
+    assert "Settings → WeFact" not in message

@@ -185,6 +185,7 @@ async def test_admins_only_and_activation_required(
     not_active = (await gql.data(SYNC))["syncInvoiceStatuses"]
     assert (not_active["__typename"], not_active["code"]) == (
         "WefactConnectionError", "NOT_ACTIVATED")
+    assert "activateWefact" in not_active["message"]
     await activate(gql, emulator)
 
     manager = await add_member(uworld.state, owner.workspace_id, role=Role.MANAGER,

@@ -20,6 +20,7 @@ from graphql_api.errors import (
     NotActivated,
     NotFound,
     WefactCode,
+    clause,
 )
 from graphql_api.jobs import start_run
 from graphql_api.jobs.runs import defer_run_job
@@ -76,7 +77,8 @@ def selection_error(problems: Sequence[SelectionProblem]) -> DomainError:
     if first.code is ProblemCode.NOT_ACTIVATED:
         return NotActivated(first.message)
     shown = "; ".join(
-        f"{p.registration}: {p.message}" if p.registration else p.message for p in problems[:5]
+        f"{p.registration}: {clause(p.message)}" if p.registration else clause(p.message)
+        for p in problems[:5]
     )
     more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
     message = (

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graphql_api.errors import InvalidInput
+from graphql_api.errors import NOT_ACTIVATED_MESSAGE, InvalidInput
 from graphql_api.models import (
     Activity,
     BillingMethod,
@@ -208,11 +208,7 @@ async def select_registrations(  # noqa: PLR0912, PLR0915 - one pass over all th
     problems: list[SelectionProblem] = []
     if not active:
         problems.append(
-            SelectionProblem(
-                ProblemCode.NOT_ACTIVATED,
-                "WeFact is not activated for this workspace. An admin can activate it under "
-                "Settings → WeFact.",
-            )
+            SelectionProblem(ProblemCode.NOT_ACTIVATED, NOT_ACTIVATED_MESSAGE)
         )
     if not refs:
         problems.append(

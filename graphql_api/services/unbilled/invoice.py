@@ -36,7 +36,14 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graphql_api.errors import Conflict, GeneralCode, InvalidInput, InvoicingCode, NotActivated
+from graphql_api.errors import (
+    NOT_ACTIVATED_MESSAGE,
+    Conflict,
+    GeneralCode,
+    InvalidInput,
+    InvoicingCode,
+    NotActivated,
+)
 from graphql_api.jobs import start_run
 from graphql_api.models import (
     Customer,
@@ -233,10 +240,7 @@ async def start_unbilled_run(  # noqa: PLR0912, PLR0915 - one transaction, read 
         select(WefactSettings).where(WefactSettings.workspace_id == workspace_id)
     )
     if settings is None or not settings.active:
-        raise NotActivated(
-            "WeFact is not activated for this workspace. An admin can activate it under "
-            "Settings → WeFact."
-        )
+        raise NotActivated(NOT_ACTIVATED_MESSAGE)
     rows = await unbilled_rows(
         session, workspace_id, UnbilledFilter(until=until, project_ids=tuple(projects))
     )

@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload, with_expression
 
 import integrations
-from graphql_api.errors import ConnectionProblem, InvalidInput, NotActivated, NotFound, WefactCode
+from graphql_api.errors import (
+    NOT_ACTIVATED_MESSAGE,
+    ConnectionProblem,
+    InvalidInput,
+    NotActivated,
+    NotFound,
+    WefactCode,
+)
 from graphql_api.models import InvoiceMode, ProviderConnection, Subscription, WefactSettings
 from graphql_api.security import secret_hint
 from graphql_api.services.auth import utcnow
@@ -234,10 +241,7 @@ async def active_provider(
     only: an existing invoice goes to its own connection (``connections``)."""
     row = await load_settings_row(session, workspace_id)
     if row is None or not row.active:
-        raise NotActivated(
-            "WeFact is not activated for this workspace. An admin can activate it under "
-            "Settings → WeFact."
-        )
+        raise NotActivated(NOT_ACTIVATED_MESSAGE)
     return row, connection_provider(services, row.connection)
 
 
