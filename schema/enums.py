@@ -50,8 +50,10 @@ strawberry.enum(
 strawberry.enum(
     models.InvoiceStatus,
     description=(
-        "PENDING: recorded, registrations reserved, WeFact not confirmed yet. CONCEPT, SENT, "
-        "PARTLY_PAID, PAID, CREDITED: as WeFact reported. FAILED: WeFact refused it (or it "
+        "PENDING: recorded, registrations reserved, WeFact not confirmed yet. CONCEPT, "
+        "BOOKED, SENT, PARTLY_PAID, PAID, CREDITED: as WeFact reported, where BOOKED is final "
+        "and numbered but not e-mailed (mode BOOK) and SENT e-mailed (mode SEND) or made final "
+        "in WeFact itself. FAILED: WeFact refused it (or it "
         "was never sent); its registrations are open again. RELEASED: undone with "
         "releaseInvoice; its registrations are open again."
     ),

@@ -25,13 +25,16 @@ class InvoiceStatus(enum.Enum):
     """Lifecycle of our invoice record.
 
     PENDING: recorded and registrations reserved, WeFact not yet confirmed.
-    CONCEPT/SENT/PARTLY_PAID/PAID/CREDITED: confirmed by WeFact (synced later).
+    CONCEPT/BOOKED/SENT/PARTLY_PAID/PAID/CREDITED: confirmed by WeFact (synced later).
+    BOOKED: final and numbered, made with mode BOOK and not e-mailed by us; SENT: e-mailed
+    (mode SEND), or made final in WeFact itself.
     FAILED: WeFact refused it; its registrations were released.
     RELEASED: undone (concept deleted or invoice credited); registrations open again.
     """
 
     PENDING = "PENDING"
     CONCEPT = "CONCEPT"
+    BOOKED = "BOOKED"
     SENT = "SENT"
     PARTLY_PAID = "PARTLY_PAID"
     PAID = "PAID"

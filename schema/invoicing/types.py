@@ -320,7 +320,8 @@ class Invoice(Node):
         description="The invoice number in WeFact ([concept]0001 style for concepts)."
     )
     wefact_status: int | None = strawberry.field(
-        description="WeFact's status code (0 concept, 2 sent, 3 partly paid, 4 paid, 9 credited)."
+        description="WeFact's status code (0 concept, 2 final: sent or booked, 3 partly paid, "
+        "4 paid, 8/9 credited)."
     )
     debtor_code: str | None = strawberry.field(description="The debtor code invoiced.")
     invoice_date: dt.date = strawberry.field(description="Invoice date.")

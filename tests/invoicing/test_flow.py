@@ -127,7 +127,10 @@ async def test_book_mode_gives_a_final_number_without_email(
     run = await run_invoices(gql, jobs, [gid(entry)], {"mode": "BOOK", "termDays": 30})
 
     [invoice] = run["invoices"]
-    assert (run["status"], invoice["status"], invoice["mode"]) == ("SUCCEEDED", "SENT", "BOOK")
+    # Final and numbered, but not e-mailed: BOOKED, not SENT (WeFact's status 2 is both).
+    assert (run["status"], invoice["status"], invoice["mode"]) == (
+        "SUCCEEDED", "BOOKED", "BOOK")
+    assert invoice["wefactStatus"] == 2
     [remote] = emulator_invoices(emulator)
     assert remote["Status"] == 2
     assert not remote["InvoiceCode"].startswith("[concept]")

@@ -82,7 +82,7 @@ async def test_every_status_and_a_deleted_concept(
     await uworld.settings(default_product_code=product_code(emulator, "Consultancy"))
     design = await uworld.activity("Design")
     entries = {}
-    for name in ("Sent", "Partly", "Paid", "Credited", "Deleted", "Untouched"):
+    for name in ("Sent", "Booked", "Partly", "Paid", "Credited", "Deleted", "Untouched"):
         customer = await uworld.customer(f"{name} BV", f"K-{name}")
         project = await uworld.project(customer, f"{name} project")
         entries[name] = await uworld.entry(project, design, "1.00", date=D(2026, 3, 1))
@@ -90,7 +90,8 @@ async def test_every_status_and_a_deleted_concept(
         gql, jobs, [gid(entries[n]) for n in ("Sent", "Deleted", "Untouched")]
     )
     booked = await run_invoices(
-        gql, jobs, [gid(entries[n]) for n in ("Partly", "Paid", "Credited")], {"mode": "BOOK"}
+        gql, jobs, [gid(entries[n]) for n in ("Booked", "Partly", "Paid", "Credited")],
+        {"mode": "BOOK"},
     )
     ours = {i["customer"]["name"].removesuffix(" BV"): i
             for i in concepts["invoices"] + booked["invoices"]}
@@ -106,6 +107,8 @@ async def test_every_status_and_a_deleted_concept(
     state = emulator.state
     identifier = {name: inv["wefactIdentifier"] for name, inv in ours.items()}
     emulated.send_by_email(state, {"Identifier": identifier["Sent"]})
+    # Re-read by the sync (modified since) at WeFact's status 2: still booked, not sent.
+    touch(emulator, identifier["Booked"])
     touch(emulator, identifier["Partly"], Status=3, AmountPaid=Decimal("10.00"))
     emulated.mark_as_paid(state, {"Identifier": identifier["Paid"]})
     emulated.credit(state, {"Identifier": identifier["Credited"]})
@@ -119,6 +122,7 @@ async def test_every_status_and_a_deleted_concept(
     found = {name: await invoice(gql, inv["id"]) for name, inv in ours.items()}
     assert {name: (f["status"], f["wefactStatus"]) for name, f in found.items()} == {
         "Sent": ("SENT", 2),
+        "Booked": ("BOOKED", 2),
         "Partly": ("PARTLY_PAID", 3),
         "Paid": ("PAID", 4),
         "Credited": ("CREDITED", 9),
@@ -168,7 +172,7 @@ async def test_cut_off_moves_only_after_a_successful_pass(
     assert failed["status"] == "FAILED"
     assert failed["problems"][0]["message"]
     assert await last_sync(uworld) == cut_off
-    assert (await invoice(gql, made["id"]))["status"] == "SENT"
+    assert (await invoice(gql, made["id"]))["status"] == "BOOKED"
 
     emulator.state.faults.clear()
     again = await sync(gql, jobs)

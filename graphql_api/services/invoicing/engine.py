@@ -256,7 +256,7 @@ async def _record_success(
             update(Invoice)
             .where(Invoice.id == invoice.id, Invoice.status == InvoiceStatus.PENDING)
             .values(
-                status=our_status(found.status),
+                status=our_status(found.status, invoice.mode),
                 wefact_identifier=str(found.identifier),
                 wefact_code=found.code,
                 wefact_status=int(found.status),

@@ -13,6 +13,7 @@ from graphql_api.errors import Conflict, InvoicingCode
 from graphql_api.models import (
     Invoice,
     InvoiceLine,
+    InvoiceMode,
     InvoiceStatus,
     LineKind,
     RegistrationStatus,
@@ -34,8 +35,18 @@ STATUS_FROM_PROVIDER = {
 }
 
 
-def our_status(provider_status: int) -> InvoiceStatus:
-    """Our status for a WeFact status code (unknown codes count as sent: final, numbered)."""
+def our_status(provider_status: int, mode: InvoiceMode) -> InvoiceStatus:
+    """Our status for a WeFact status code (unknown codes count as sent: final, numbered).
+
+    WeFact's 2 means "final" — sent, or booked without an e-mail (the contract's sales
+    booking): the status alone cannot tell. An invoice we made with mode BOOK is BOOKED at 2,
+    also when a sync reads it again (neither ``invoice/list`` rows nor our client model carry
+    whether it was e-mailed since, so one e-mailed later from WeFact by hand stays BOOKED
+    until it is paid or credited). Anything else at 2 was e-mailed by us (SEND) or made
+    final in WeFact itself: SENT, WeFact's own name for the status.
+    """
+    if provider_status == ProviderStatus.SENT and mode is InvoiceMode.BOOK:
+        return InvoiceStatus.BOOKED
     try:
         return STATUS_FROM_PROVIDER[ProviderStatus(provider_status)]
     except ValueError:

@@ -7,8 +7,10 @@ earlier one that still has invoices to follow, each with its own key. Per connec
 
 1. lists the invoices WeFact modified since the last successful sync (``modified[from]``),
    minus a margin, and updates our records matched on WeFact's identifier (same connection):
-   status 2 (and HostFact's 1) SENT, 3 PARTLY_PAID, 4 PAID (with the paid date), 8/9
-   CREDITED. A status unchanged since our record is left alone (re-reading is harmless).
+   status 2 BOOKED for invoices we booked (mode BOOK: WeFact's 2 does not say whether one
+   was e-mailed) and SENT for the others, HostFact's 1 (in the send queue) SENT,
+   3 PARTLY_PAID, 4 PAID (with the paid date), 8/9 CREDITED. A status unchanged since our
+   record is left alone (re-reading is harmless).
 2. asks WeFact for each of our CONCEPT invoices (at most ``MAX_CONCEPT_CHECKS`` per run, the
    least recently checked first): a concept WeFact no longer knows was deleted there, so our
    record becomes RELEASED with that reason and its registrations (and subscription periods)
@@ -86,6 +88,7 @@ BATCH = 500
 
 TRACKED = (
     InvoiceStatus.CONCEPT,
+    InvoiceStatus.BOOKED,
     InvoiceStatus.SENT,
     InvoiceStatus.PARTLY_PAID,
     InvoiceStatus.PAID,
@@ -174,7 +177,7 @@ async def _apply(
         for invoice in ours:
             assert invoice.wefact_identifier is not None
             found = batch[invoice.wefact_identifier]
-            status = our_status(found.status)
+            status = our_status(found.status, invoice.mode)
             if status is invoice.status and invoice.wefact_status == found.status:
                 continue
             invoice.status = status

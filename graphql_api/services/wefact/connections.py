@@ -25,6 +25,7 @@ from integrations import InvoicingProvider
 STILL_OPEN: Sequence[InvoiceStatus] = (
     InvoiceStatus.PENDING,
     InvoiceStatus.CONCEPT,
+    InvoiceStatus.BOOKED,
     InvoiceStatus.SENT,
     InvoiceStatus.PARTLY_PAID,
     InvoiceStatus.PAID,
