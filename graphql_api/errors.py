@@ -153,9 +153,21 @@ class Conflict(DomainError):
 
 
 class Locked(DomainError):
-    """The object is invoiced or reserved for an invoice and cannot change."""
+    """The object is invoiced or reserved for an invoice and cannot change; ``invoice_id``
+    names that invoice where the caller may see it."""
 
     default_code: ClassVar[Code] = GeneralCode.LOCKED
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: Code | None = None,
+        invoice_id: int | None = None,
+    ) -> None:
+        super().__init__(message, field=field, code=code)
+        self.invoice_id = invoice_id
 
 
 class Forbidden(DomainError):

@@ -37,6 +37,7 @@ from graphql_api.errors import (
     WefactCode,
 )
 from resolvers.context import Context, Info
+from resolvers.ids import global_id
 
 DOMAINS: dict[type[Code], str] = {
     GeneralCode: "Any operation",
@@ -109,7 +110,22 @@ class ConflictError(Error):
 
 @strawberry.type(description="The object is invoiced (or reserved for an invoice) and locked.")
 class LockedError(Error):
-    pass
+    invoice_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The invoice holding it, to release (`releaseInvoice`) when it must change; "
+        "also named in `message`. Null for members, who may not see invoices.",
+    )
+
+    @classmethod
+    def of(cls, exc: DomainError, context: Context) -> Error:
+        """The error, naming the invoice the service found for the caller."""
+        invoice_id = exc.invoice_id if isinstance(exc, Locked) else None
+        return cls(
+            code=error_code(exc.code), message=exc.message, field=exc.field,
+            invoice_id=None if invoice_id is None else strawberry.ID(
+                global_id("Invoice", invoice_id)
+            ),
+        )
 
 
 @strawberry.type(description="Your role does not allow this.")

@@ -17,6 +17,9 @@ from graphql_api.models import (
     BillingMethod,
     Expense,
     ExpenseCategory,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
     Project,
     RegistrationStatus,
     Role,
@@ -95,10 +98,47 @@ async def _editable(
     if caller.role is Role.MEMBER and row.user_id != caller.user_id:
         raise Forbidden(f"Members can only change their own {what}s.", field="id")
     if is_locked(row):
-        raise Locked(
-            f"This {what} is invoiced or reserved for an invoice and cannot change.", field="id"
-        )
+        raise await _locked(session, caller, row, what)
     return row
+
+
+async def _locked(session: AsyncSession, caller: Caller, row: Registration, what: str) -> Locked:
+    """Why a registration cannot change, naming the invoice that holds it — for callers who
+    may see invoices (members may not: the read rules hide invoices from them)."""
+    found = None
+    if row.invoice_line_id is not None and caller.role is not Role.MEMBER:
+        found = (
+            await session.execute(
+                select(Invoice.id, Invoice.wefact_code, Invoice.reference, Invoice.status)
+                .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
+                .where(
+                    InvoiceLine.id == row.invoice_line_id,
+                    Invoice.workspace_id == caller.workspace_id,
+                )
+            )
+        ).one_or_none()
+    if found is None:
+        return Locked(
+            f"This {what} is invoiced or reserved for an invoice and cannot change: an owner, "
+            "admin or manager can release that invoice (releaseInvoice) to open it again.",
+            field="id",
+        )
+    invoice_id, code, reference, status = found
+    if status is InvoiceStatus.PENDING:
+        return Locked(
+            f"This {what} is reserved for invoice {reference}, which is still being made in "
+            "WeFact, and cannot change: wait for its invoice run, then release the invoice "
+            "(releaseInvoice with `invoiceId`) if it must change.",
+            field="id",
+            invoice_id=invoice_id,
+        )
+    return Locked(
+        f"This {what} is on invoice {code or reference} ({status.name}) and cannot change: "
+        "release that invoice (releaseInvoice with `invoiceId`) to open its registrations "
+        "again.",
+        field="id",
+        invoice_id=invoice_id,
+    )
 
 
 async def _finish(session: AsyncSession, row: Registration) -> None:
