@@ -8,6 +8,7 @@ from graphql_api import models
 from graphql_api.services.wefact import connection
 from resolvers import results
 from resolvers.context import Context, Info
+from resolvers.pagination import check_first
 
 
 def services(context: Context) -> connection.ProviderServices:
@@ -26,7 +27,7 @@ async def wefact_products(
     info: Info, search: str | None, first: int
 ) -> list[models.WefactProduct]:
     """Cached products, by code; ``search`` matches code, name or key phrase."""
-    first = max(1, min(first, 100))
+    check_first(first)  # refused like every list's, not silently clamped
     stmt = select(models.WefactProduct).where(
         models.WefactProduct.workspace_id == info.context.workspace_id
     )

@@ -10,6 +10,7 @@ from graphql_api import models
 from resolvers import results, wefact
 from resolvers.context import Info
 from resolvers.permissions import IsAdmin, IsAuthenticated
+from resolvers.reads import ClientErrors
 from schema.wefact import types
 
 SEARCH = Annotated[
@@ -31,8 +32,9 @@ class WefactQuery:
     @strawberry.field(
         graphql_type=list[types.WefactProduct],
         permission_classes=[IsAuthenticated],
+        extensions=[ClientErrors()],
         description="Cached WeFact products by code; `search` matches code, name or text. "
-        "At most `first` (≤ 100) are returned.",
+        "At most `first` are returned (1–100; anything else is refused, like every list).",
     )
     async def wefact_products(
         self, info: Info, search: SEARCH = None, first: AT_MOST = 100

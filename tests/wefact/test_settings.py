@@ -172,6 +172,20 @@ async def test_sync_products_and_search(gql: GraphQLClient, emulator: Emulator) 
     assert [p["name"] for p in found] == ["Support"]
 
 
+async def test_products_page_size_is_refused_like_every_list(
+    gql: GraphQLClient, emulator: Emulator
+) -> None:
+    await activate(gql, emulator)
+    query = "query($n: Int!) { wefactProducts(first: $n) { code } }"
+    assert len((await gql.data(query, {"n": 2}))["wefactProducts"]) == 2
+    for first in (0, 101, -5):
+        body = await gql.post(query, {"n": first})
+        assert body["data"] is None, body  # refused, not clamped to 1 or 100
+        (problem,) = body["errors"]
+        assert problem["extensions"] == {"code": "INVALID", "field": "first"}
+        assert problem["message"] == "`first` must be between 1 and 100."
+
+
 async def test_deactivate_keeps_settings(gql: GraphQLClient, emulator: Emulator) -> None:
     await activate(gql, emulator)
     data = await gql.data(
