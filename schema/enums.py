@@ -10,6 +10,7 @@ from __future__ import annotations
 import strawberry
 
 from graphql_api import models
+from graphql_api.services.domain.registrations import RegistrationOrder
 from graphql_api.services.invoicing.selection import ProblemCode
 
 strawberry.enum(
@@ -24,6 +25,14 @@ strawberry.enum(models.SubscriptionInterval, description="Length of one subscrip
 strawberry.enum(
     models.RegistrationStatus,
     description="OPEN until an invoice confirmed it, then INVOICED (and locked).",
+)
+strawberry.enum(
+    RegistrationOrder,
+    description=(
+        "The order hours, expenses and trips are listed in: OLDEST_FIRST (by date, then id; "
+        "the default) or NEWEST_FIRST (by date, then id, both descending). Cursors continue in "
+        "the order of the list they are passed to."
+    ),
 )
 strawberry.enum(models.Role, description="What a user may do in their workspace.")
 strawberry.enum(models.TokenKind, description="Login session or named API token.")

@@ -23,14 +23,15 @@ Preloader = Callable[[AsyncSession, list[Any]], Awaitable[None]]
 
 async def page(
     info: Info, model: type[M], criteria: service.RegistrationFilter, *, first: int,
-    after: str | None,
+    after: str | None, order: service.RegistrationOrder = service.RegistrationOrder.OLDEST_FIRST,
 ) -> Page[M]:
-    """Registrations of one kind by date, then id, with the page's selected relations read
-    in the list's own session."""
+    """Registrations of one kind by date, then id (oldest or newest first), with the page's
+    selected relations read in the list's own session."""
     stmt = service.registrations_query(model, info.context.workspace_id, criteria)
     table: Any = model
     return await paginate(
         info.context, stmt, keys=[table.date, table.id], first=first, after=after,
+        descending=order is service.RegistrationOrder.NEWEST_FIRST,
         preload=_relations_preloader(info, model),
     )
 

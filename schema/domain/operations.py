@@ -15,7 +15,7 @@ from strawberry.permission import BasePermission
 
 from graphql_api import models
 from graphql_api.services.domain.registrations import RegistrationFilter as RegistrationCriteria
-from graphql_api.services.domain.registrations import TimeEntryTotals
+from graphql_api.services.domain.registrations import RegistrationOrder, TimeEntryTotals
 from resolvers import results as resolved
 from resolvers.context import Info
 from resolvers.domain import catalog, customers, projects, registrations
@@ -46,6 +46,10 @@ CATEGORY_FILTER = Annotated[
 ]
 REGISTRATION_FILTER = Annotated[
     inputs.RegistrationFilter | None, strawberry.argument(description="Which registrations.")
+]
+ORDER = Annotated[
+    RegistrationOrder,
+    strawberry.argument(description="OLDEST_FIRST (the default) or NEWEST_FIRST."),
 ]
 
 
@@ -123,42 +127,45 @@ class DomainQuery:
         graphql_type=Connection[types.TimeEntry],
         permission_classes=READ,
         extensions=[ClientErrors()],
-        description="Hours, ordered by date then id; `first` is capped at 100.",
+        description="Hours by date, then id (oldest first unless `order` says otherwise); "
+        "`first` is capped at 100.",
     )
     async def time_entries(
         self, info: Info, filter: REGISTRATION_FILTER = None, first: FIRST = 20,
-        after: AFTER = None,
+        after: AFTER = None, order: ORDER = RegistrationOrder.OLDEST_FIRST,
     ) -> Page[models.TimeEntry]:
         return await registrations.page(
-            info, models.TimeEntry, _criteria(filter), first=first, after=after
+            info, models.TimeEntry, _criteria(filter), first=first, after=after, order=order
         )
 
     @strawberry.field(
         graphql_type=Connection[types.Expense],
         permission_classes=READ,
         extensions=[ClientErrors()],
-        description="Expenses, ordered by date then id; `first` is capped at 100.",
+        description="Expenses by date, then id (oldest first unless `order` says otherwise); "
+        "`first` is capped at 100.",
     )
     async def expenses(
         self, info: Info, filter: REGISTRATION_FILTER = None, first: FIRST = 20,
-        after: AFTER = None,
+        after: AFTER = None, order: ORDER = RegistrationOrder.OLDEST_FIRST,
     ) -> Page[models.Expense]:
         return await registrations.page(
-            info, models.Expense, _criteria(filter), first=first, after=after
+            info, models.Expense, _criteria(filter), first=first, after=after, order=order
         )
 
     @strawberry.field(
         graphql_type=Connection[types.Trip],
         permission_classes=READ,
         extensions=[ClientErrors()],
-        description="Trips, ordered by date then id; `first` is capped at 100.",
+        description="Trips by date, then id (oldest first unless `order` says otherwise); "
+        "`first` is capped at 100.",
     )
     async def trips(
         self, info: Info, filter: REGISTRATION_FILTER = None, first: FIRST = 20,
-        after: AFTER = None,
+        after: AFTER = None, order: ORDER = RegistrationOrder.OLDEST_FIRST,
     ) -> Page[models.Trip]:
         return await registrations.page(
-            info, models.Trip, _criteria(filter), first=first, after=after
+            info, models.Trip, _criteria(filter), first=first, after=after, order=order
         )
 
     @strawberry.field(

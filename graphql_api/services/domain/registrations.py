@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -391,6 +392,13 @@ async def update_trip(
 
 
 # ---------------------------------------------------------------- lists and totals
+
+
+class RegistrationOrder(enum.Enum):
+    """The order a registration list pages in: by date, then id (the keyset)."""
+
+    OLDEST_FIRST = "OLDEST_FIRST"
+    NEWEST_FIRST = "NEWEST_FIRST"
 
 
 @dataclass(frozen=True)
