@@ -412,3 +412,44 @@ async def test_time_entries_are_isolated_per_workspace(
     error(result, "NotFoundError", "NOT_FOUND", "projectId")
     mine = await gql.data(NODE, {"id": entry["id"]})
     assert mine["node"] == {"__typename": "TimeEntry", "id": entry["id"]}
+
+
+async def test_start_and_end_time_must_agree_with_the_hours(
+    gql: GraphQLClient, state: AppState
+) -> None:
+    """09:00–17:00 is 8 hours: an entry of 1 hour with those times is refused, naming the
+    field the change sent (issue 19). Times to the minute round half-up to cents of an hour."""
+    proj = await project(gql, await customer(gql))
+    act = await activity(gql)
+    base = {"projectId": proj, "activityId": act, "date": "2024-03-01"}
+    result = await mutation(gql, CREATE_TIME_ENTRY, "createTimeEntry",
+                            {**base, "hours": "1", "startTime": "09:00:00", "endTime": "17:00:00"})
+    error(result, "InvalidInputError", "INVALID", "hours")
+    assert "09:00 to 17:00 is 8.00 hours" in result["message"]
+    assert (await _count(state)) == 0
+
+    entry = await _entry(gql, proj, act, hours="8", startTime="09:00:00", endTime="17:00:00")
+    third = await _entry(gql, proj, act, hours="0.33", startTime="09:00:00", endTime="09:20:00")
+    assert third["hours"] == "0.33"
+    assert (await _entry(gql, proj, act, hours="0.02", startTime="09:00:00",
+                         endTime="09:01:00"))["hours"] == "0.02"  # 0.0167 → 0.02
+
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"hours": "7.5"}, "hours"),
+        ({"endTime": "16:00:00"}, "endTime"),
+        ({"startTime": "08:00:00"}, "startTime"),
+        ({"hours": "6", "startTime": "10:00:00"}, "hours"),
+    ]
+    for extra, field in cases:
+        result = await mutation(gql, UPDATE, "updateTimeEntry", {"id": entry["id"], **extra})
+        error(result, "InvalidInputError", "INVALID", field)
+    moved = await ok(gql, UPDATE, "updateTimeEntry",
+                     {"id": entry["id"], "hours": "7", "startTime": "10:00:00"})
+    assert (moved["hours"], moved["startTime"], moved["endTime"]) == (
+        "7.00", "10:00:00", "17:00:00")
+    # A day with a break: no times, any hours.
+    untimed = await ok(gql, UPDATE, "updateTimeEntry",
+                       {"id": entry["id"], "hours": "6.5", "startTime": None})
+    assert (untimed["hours"], untimed["startTime"]) == ("6.50", None)
+    # Times on one side only say nothing about the length.
+    assert (await _entry(gql, proj, act, hours="3", startTime="13:00:00"))["hours"] == "3.00"

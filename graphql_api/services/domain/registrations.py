@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
@@ -186,6 +186,8 @@ async def _apply_time_entry(  # noqa: PLR0912 - one branch per input field reads
     start, end = entry.start_time, entry.end_time
     if start is not None and end is not None and end <= start:
         raise InvalidInput("The end time must be after the start time.", field="endTime")
+    if creating or any(value is not UNSET for value in (c.hours, c.start_time, c.end_time)):
+        _check_span(entry, c)
     if c.notes is not UNSET:
         entry.notes = v.optional_text(c.notes, "notes")
 
@@ -210,6 +212,31 @@ async def _apply_time_entry(  # noqa: PLR0912 - one branch per input field reads
         entry.billable = billable
     if not rates.bills_hours(project):
         entry.billable = False
+
+
+def _check_span(entry: TimeEntry, c: CreateTimeEntry | UpdateTimeEntry) -> None:
+    """With a start and an end time, the hours are the time between them (to the cent of an
+    hour, half-up): 09:00–17:00 is 8.00, never 1. Breaks are not guessed: a day with one is
+    registered without times, or as two entries."""
+    start, end = entry.start_time, entry.end_time
+    if start is None or end is None:
+        return
+    seconds = (
+        dt.datetime.combine(dt.date.min, end) - dt.datetime.combine(dt.date.min, start)
+    ).total_seconds()
+    span = (Decimal(int(seconds)) / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if entry.hours == span:
+        return
+    # Name what this change sent: the hours when given, else the time that moved.
+    field = "hours" if c.hours is not UNSET else "endTime" if c.end_time is not UNSET else (
+        "startTime"
+    )
+    raise InvalidInput(
+        f"From {start:%H:%M} to {end:%H:%M} is {span} hours, but the entry says {entry.hours}: "
+        f"send hours {span}, other times, or no times (for a day with a break, or register "
+        "two entries).",
+        field=field,
+    )
 
 
 async def create_time_entry(
