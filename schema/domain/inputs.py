@@ -449,14 +449,19 @@ class CreateTimeEntryInput:
     project_id: strawberry.ID = strawberry.field(description="Global id of the project.")
     activity_id: strawberry.ID = strawberry.field(description="Global id of the activity.")
     date: dt.date = strawberry.field(description="The day the work was done.")
-    hours: Decimal = strawberry.field(description="Hours worked: more than 0, at most 24.")
+    hours: Decimal = strawberry.field(
+        description="Hours worked: more than 0, at most 24; with both times, exactly the time "
+        "between them (to the cent of an hour)."
+    )
     user_id: strawberry.ID | None = strawberry.field(
         default=None,
         description="Whose hours; you when left out (members may only register their own).",
     )
     start_time: dt.time | None = strawberry.field(default=None, description="Start time.")
     end_time: dt.time | None = strawberry.field(
-        default=None, description="End time; not before the start time."
+        default=None,
+        description="End time; after the start time, and with it the hours are the time "
+        "between them (leave the times out for a day with a break).",
     )
     notes: str | None = strawberry.field(default=None, description="What was done.")
     billable: bool | None = strawberry.field(
@@ -495,9 +500,13 @@ class UpdateTimeEntryInput:
         description="Another user (the rate is taken anew)."
     )
     date: strawberry.Maybe[dt.date | None] = strawberry.field(description="The day.")
-    hours: strawberry.Maybe[Decimal | None] = strawberry.field(description="Hours (0–24].")
+    hours: strawberry.Maybe[Decimal | None] = strawberry.field(
+        description="Hours (0–24]; with both times, the time between them."
+    )
     start_time: strawberry.Maybe[dt.time | None] = strawberry.field(description="Start time.")
-    end_time: strawberry.Maybe[dt.time | None] = strawberry.field(description="End time.")
+    end_time: strawberry.Maybe[dt.time | None] = strawberry.field(
+        description="End time; with a start time, the hours must be the time between them."
+    )
     notes: strawberry.Maybe[str | None] = strawberry.field(description="What was done.")
     billable: strawberry.Maybe[bool | None] = strawberry.field(
         description="Whether billed (always false on non-hourly projects)."
