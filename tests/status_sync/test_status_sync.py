@@ -37,7 +37,11 @@ mutation {
   }
 }
 """
-RUN = "query($id: ID!) { run(id: $id) { status counts { name value } problems { message } } }"
+RUN = """
+query($id: ID!) {
+  run(id: $id) { status progressDone progressTotal counts { name value } problems { message } }
+}
+"""
 INVOICE = """
 query($id: ID!) {
   invoice(id: $id) { status wefactStatus wefactCode paidAt statusChangedAt releasedReason }
@@ -118,7 +122,13 @@ async def test_every_status_and_a_deleted_concept(
     run = await sync(gql, jobs)
 
     assert run["status"] == "SUCCEEDED", run["problems"]
-    assert {c["name"]: c["value"] for c in run["counts"]}["released"] == 2
+    counts = {c["name"]: c["value"] for c in run["counts"]}
+    assert counts["released"] == 2
+    # Real progress: every invoice read back (listed, or a concept shown), and a total once
+    # complete — not "0 of null". The three concepts still CONCEPT were each shown once.
+    assert run["progressDone"] == counts["checked"] + counts["released"]
+    assert run["progressTotal"] == run["progressDone"]
+    assert run["progressDone"] >= 8
     found = {name: await invoice(gql, inv["id"]) for name, inv in ours.items()}
     assert {name: (f["status"], f["wefactStatus"]) for name, f in found.items()} == {
         "Sent": ("SENT", 2),
@@ -170,6 +180,7 @@ async def test_cut_off_moves_only_after_a_successful_pass(
     emulator.state.faults.add("error500", times=20, controller="invoice", action="list")
     failed = await sync(gql, jobs)
     assert failed["status"] == "FAILED"
+    assert failed["progressTotal"] is None  # never listed completely: no total to claim
     assert failed["problems"][0]["message"]
     assert await last_sync(uworld) == cut_off
     assert (await invoice(gql, made["id"]))["status"] == "BOOKED"

@@ -18,6 +18,10 @@ earlier one that still has invoices to follow, each with its own key. Per connec
 3. only then stores the start of this run as the connection's ``last_status_sync_at``: a run
    that failed half way is simply covered again by the next one.
 
+Progress counts invoices: ``progressDone`` every invoice read back from WeFact (listed, or
+shown as a concept), ``progressTotal`` null while WeFact is still being listed and equal to
+``progressDone`` once the run is complete.
+
 An earlier connection that cannot be reached (its key revoked, say) is a problem of the run
 (PARTIAL), not its end; a failing current connection fails the run after the others ran.
 Only fields ``invoice/list`` rows carry are read from them (Identifier, InvoiceCode, Status,
@@ -188,7 +192,11 @@ async def _apply(
                 invoice.paid_at = _paid_on(found)
             updated += 1
         await session.flush()
-        await ctx.progress(counts={"checked": len(batch), "updated": updated}, session=session)
+        await ctx.progress(
+            done=ctx.progress_done + len(batch),
+            counts={"checked": len(batch), "updated": updated},
+            session=session,
+        )
 
 
 async def _release_deleted(ctx: RunContext, invoice_id: int) -> bool:
@@ -203,7 +211,7 @@ async def _release_deleted(ctx: RunContext, invoice_id: int) -> bool:
         invoice.status_changed_at = utcnow()
         await release_registrations(session, invoice_id)
         await session.flush()
-        await ctx.progress(counts={"released": 1}, session=session)
+        await ctx.progress(done=ctx.progress_done + 1, counts={"released": 1}, session=session)
     return True
 
 
@@ -322,4 +330,7 @@ async def sync_invoice_statuses(ctx: RunContext) -> RunStatus:
             )
     if current_failure is not None:
         raise current_failure
+    # How many invoices WeFact would list is only known once listed: the total is what the
+    # run checked, set when it is complete (null until then, as the Run type says).
+    await ctx.progress(total=ctx.progress_done)
     return RunStatus.PARTIAL if problems else RunStatus.SUCCEEDED
