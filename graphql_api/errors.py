@@ -42,6 +42,29 @@ class AuthCode(Code):
 
 
 @enum.unique
+class TeamCode(Code):
+    """Inviting people, their roles, rates and access, and passwords."""
+
+    EMAIL_TAKEN = (
+        "The e-mail address already belongs to a user, of this workspace or another: one "
+        "address logs in to one workspace."
+    )
+    LAST_OWNER = "The workspace must keep at least one active owner."
+    OWNERS_ONLY = "Only owners may make, change, invite or deactivate owners."
+    NOT_YOURSELF = "You cannot change your own role or deactivate yourself: ask another admin."
+    INVITATION_INVALID = (
+        "The invitation token is unknown, or the invitation was revoked or replaced by a "
+        "newer one: ask for a new invitation."
+    )
+    INVITATION_EXPIRED = "The invitation has expired: ask for a new one."
+    INVITATION_USED = (
+        "The invitation was accepted already: log in with its e-mail address and the "
+        "password chosen then."
+    )
+    WEAK_PASSWORD = "The password is too short or too long (8–200 characters)."  # noqa: S105
+
+
+@enum.unique
 class TrackingCode(Code):
     """Customers, projects, activities, categories, hours, expenses and trips."""
 
@@ -109,7 +132,7 @@ class InvoicingCode(Code):
 
 
 DOMAIN_CODES: tuple[type[Code], ...] = (
-    GeneralCode, AuthCode, TrackingCode, WefactCode, InvoicingCode,
+    GeneralCode, AuthCode, TeamCode, TrackingCode, WefactCode, InvoicingCode,
 )
 """Every code enum, in the order the GraphQL ``ErrorCode`` enum lists them."""
 

@@ -143,6 +143,9 @@ ADMINS_OR_SELF = ReadRule(
     refusal="Only workspace owners and admins may see another user's e-mail address, role, "
     "rate and status.",
 )
+INVITATIONS = ReadRule(
+    roles=ADMIN_ROLES, refusal="Only workspace owners and admins may see invitations."
+)
 OWN_TOKENS = ReadRule(
     roles=frozenset(), owner="user_id", refusal="You may only see your own API tokens."
 )

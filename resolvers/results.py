@@ -41,6 +41,14 @@ class NewApiToken:
 
 
 @dataclass(frozen=True)
+class NewInvitation:
+    """An invitation as (re)issued: its token (shown once) and its record."""
+
+    token: str
+    invitation: models.Invitation
+
+
+@dataclass(frozen=True)
 class ProductSync:
     """The product cache after a refresh, and the settings it belongs to."""
 

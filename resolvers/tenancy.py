@@ -1,4 +1,5 @@
-"""The caller, their workspace's users and their tokens; logging in."""
+"""The caller, their workspace's users and their tokens; logging in; the team: invitations,
+roles, rates, deactivation and passwords."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from sqlalchemy import select
 
 from graphql_api import models
 from graphql_api.errors import InvalidInput, NotFound
-from graphql_api.services import auth
+from graphql_api.services import auth, commands, invitations, passwords, team
 from resolvers import results
 from resolvers.context import Info
 from resolvers.loaders import load_one
+from resolvers.pagination import Page, paginate
+from resolvers.reads import caller
 
 
 async def me(info: Info) -> models.User:
@@ -81,3 +84,63 @@ async def revoke_api_token(info: Info, token_id: int) -> models.ApiToken:
     assert info.context.caller is not None
     async with info.context.transaction() as session:
         return await auth.revoke_token(session, info.context.caller, token_id)
+
+
+# ---------------------------------------------------------------- the team
+
+
+async def open_invitations(
+    info: Info, first: int, after: str | None
+) -> Page[models.Invitation]:
+    """The workspace's open invitations, newest first."""
+    stmt = invitations.open_invitations(info.context.workspace_id)
+    return await paginate(
+        info.context, stmt, keys=[models.Invitation.id], first=first, after=after,
+        descending=True,
+    )
+
+
+async def invite_user(info: Info, command: commands.InviteUser) -> results.NewInvitation:
+    """Invite an address (or re-invite it: a new token)."""
+    async with info.context.transaction() as session:
+        issued = await invitations.invite(session, caller(info), command)
+    return results.NewInvitation(token=issued.token, invitation=issued.invitation)
+
+
+async def revoke_invitation(info: Info, invitation_id: int) -> models.Invitation:
+    """Revoke an open invitation."""
+    async with info.context.transaction() as session:
+        return await invitations.revoke(session, caller(info), invitation_id)
+
+
+async def accept_invitation(info: Info, command: commands.AcceptInvitation) -> results.LoggedIn:
+    """Join with an invitation token and a password; the answer is a login session, shown to
+    the new user (they become the request's caller, as with ``login``)."""
+    async with info.context.transaction() as session:
+        accepted = await invitations.accept(session, command)
+    user, issued = accepted.user, accepted.session
+    info.context.caller = auth.Caller(
+        user_id=user.id, workspace_id=user.workspace_id, role=user.role,
+        token_id=issued.record.id,
+    )
+    return results.LoggedIn(token=issued.token, expires_at=issued.record.expires_at, user=user)
+
+
+async def update_user(info: Info, command: commands.UpdateUser) -> models.User:
+    """Change a colleague's role, rate or name."""
+    async with info.context.transaction() as session:
+        return await team.update_user(session, caller(info), command)
+
+
+async def set_user_active(info: Info, user_id: int, active: bool) -> models.User:
+    """Deactivate or reactivate a user."""
+    async with info.context.transaction() as session:
+        return await team.set_active(session, caller(info), user_id, active)
+
+
+async def change_password(
+    info: Info, command: commands.ChangePassword
+) -> passwords.PasswordChange:
+    """The caller's new password; their other sessions end."""
+    async with info.context.transaction() as session:
+        return await passwords.change_password(session, caller(info), command)

@@ -35,6 +35,11 @@ strawberry.enum(
     ),
 )
 strawberry.enum(models.Role, description="What a user may do in their workspace.")
+strawberry.enum(
+    models.InvitationStatus,
+    description="PENDING: its token can be accepted. EXPIRED: too late (invite the address "
+    "again for a new token). ACCEPTED: the user exists. REVOKED: withdrawn.",
+)
 strawberry.enum(models.TokenKind, description="Login session or named API token.")
 strawberry.enum(
     models.Subscription,

@@ -33,6 +33,7 @@ from graphql_api.errors import (
     InvoicingCode,
     Locked,
     NotFound,
+    TeamCode,
     TrackingCode,
     WefactCode,
 )
@@ -42,6 +43,7 @@ from resolvers.ids import global_id
 DOMAINS: dict[type[Code], str] = {
     GeneralCode: "Any operation",
     AuthCode: "Logging in and tokens",
+    TeamCode: "Team",
     TrackingCode: "Time tracking",
     WefactCode: "WeFact connection",
     InvoicingCode: "Invoicing",

@@ -16,7 +16,16 @@ from graphql_api.models.domain import (
 )
 from graphql_api.models.invoicing import Invoice, InvoiceLine, InvoiceStatus, LineKind
 from graphql_api.models.runs import Run, RunKind, RunStatus
-from graphql_api.models.tenancy import ADMIN_ROLES, ApiToken, Role, TokenKind, User, Workspace
+from graphql_api.models.tenancy import (
+    ADMIN_ROLES,
+    ApiToken,
+    Invitation,
+    InvitationStatus,
+    Role,
+    TokenKind,
+    User,
+    Workspace,
+)
 from graphql_api.models.wefact import (
     InvoiceMode,
     ProviderConnection,
@@ -34,6 +43,8 @@ __all__ = [
     "Customer",
     "Expense",
     "ExpenseCategory",
+    "Invitation",
+    "InvitationStatus",
     "Invoice",
     "InvoiceLine",
     "InvoiceMode",

@@ -1,4 +1,4 @@
-"""Workspaces (tenants), their users and bearer tokens."""
+"""Workspaces (tenants), their users, bearer tokens and invitations to join."""
 
 from __future__ import annotations
 
@@ -71,3 +71,58 @@ class ApiToken(IdMixin, WorkspaceMixin, Base):
     revoked_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class InvitationStatus(enum.Enum):
+    """Where an invitation is; derived from its timestamps, never stored."""
+
+    PENDING = "PENDING"
+    EXPIRED = "EXPIRED"
+    ACCEPTED = "ACCEPTED"
+    REVOKED = "REVOKED"
+
+
+OPEN_INVITATION = text("accepted_at IS NULL AND revoked_at IS NULL")
+"""Not accepted and not revoked (expired ones included): at most one per address and
+workspace, so inviting the address again replaces its token."""
+
+
+class Invitation(IdMixin, WorkspaceMixin, TimestampMixin, Base):
+    """An invitation to join a workspace: its token is shown once and stored as a SHA-256
+    hash (tokens are random, not guessable), like a bearer token."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        Index(
+            "uq_invitations_open_email",
+            "workspace_id",
+            func.lower(text("email")),
+            unique=True,
+            postgresql_where=OPEN_INVITATION,
+        ),
+    )
+
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    hourly_rate: Mapped[Decimal | None] = mapped_column(Money)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    invited_by_user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    accepted_at: Mapped[datetime | None]
+    accepted_user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    revoked_at: Mapped[datetime | None]
+
+    def status_at(self, now: datetime) -> InvitationStatus:
+        """Accepted, revoked, expired (at ``now``) or still pending."""
+        if self.accepted_at is not None:
+            return InvitationStatus.ACCEPTED
+        if self.revoked_at is not None:
+            return InvitationStatus.REVOKED
+        if self.expires_at <= now:
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.PENDING

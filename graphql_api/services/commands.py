@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final, Literal, TypeAlias, TypeVar
 
-from graphql_api.models import BillingMethod, SubscriptionInterval
+from graphql_api.models import BillingMethod, Role, SubscriptionInterval
 
 T = TypeVar("T")
 
@@ -28,6 +28,46 @@ UNSET: Final = Unset.UNSET
 
 Maybe: TypeAlias = T | Literal[Unset.UNSET]
 """A value, or ``UNSET``."""
+
+
+# ---------------------------------------------------------------- the team
+
+
+@dataclass(frozen=True, kw_only=True)
+class InviteUser:
+    """``inviteUser``: who joins, as what, at which rate."""
+
+    email: str
+    role: Role
+    name: str | None = None
+    hourly_rate: Decimal | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcceptInvitation:
+    """``acceptInvitation``: the token from the invitation and the password to log in with."""
+
+    token: str
+    password: str
+    name: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateUser:
+    """``updateUser``: the user ``id``; what an admin changes, the rest UNSET."""
+
+    id: int
+    name: Maybe[str | None] = UNSET
+    role: Maybe[Role | None] = UNSET
+    hourly_rate: Maybe[Decimal | None] = UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangePassword:
+    """``changePassword``: the caller's current password (None when they have none yet)."""
+
+    old_password: str | None
+    new_password: str
 
 
 # ---------------------------------------------------------------- customers

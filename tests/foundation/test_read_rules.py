@@ -38,6 +38,7 @@ from graphql_api.models import (
     Customer,
     Expense,
     ExpenseCategory,
+    Invitation,
     Invoice,
     InvoiceLine,
     InvoiceMode,
@@ -76,6 +77,7 @@ READERS: dict[str, frozenset[Role]] = {
     "InvoiceRun": MANAGERS,
     "WefactSettings": ADMINS,
     "WefactAdministration": ADMINS,
+    "Invitation": ADMINS,
 }
 """Who may read objects of a type (by role); the Run kinds and API tokens are per object."""
 
@@ -207,6 +209,12 @@ async def seed(state: AppState, owner: Member) -> Seed:
             invoice_line_id=line.id,
         ))
         await session.flush()
+        invitation = add(Invitation(
+            workspace_id=ws, email="new@acme.test", role=Role.MEMBER, token_hash="0" * 64,
+            expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=7),
+            invited_by_user_id=owner.user_id,
+        ))
+        await session.flush()
         tokens = {
             role: await session.scalar(
                 select(ApiToken.id).where(
@@ -224,6 +232,7 @@ async def seed(state: AppState, owner: Member) -> Seed:
         ("Workspace", ws, EVERYONE),
         ("InvoiceRun", runs[RunKind.INVOICE].id, MANAGERS),
         ("CustomerImport", runs[RunKind.CUSTOMER_IMPORT].id, EVERYONE),
+        ("Invitation", invitation.id, ADMINS),
     ]
     rows += [("Run", run.id, RUN_READERS[kind]) for kind, run in runs.items()]
     rows += [("User", m.user_id, EVERYONE) for m in members.values()]
