@@ -42,7 +42,7 @@ from graphql_api.services.passwords import checked_password
 from graphql_api.services.team import acting_role, lock_team, refuse_owner_change_by_admin
 
 LIFETIME = dt.timedelta(days=7)
-TOKEN_PREFIX = "tti_"  # noqa: S105 - a prefix that tells invitation tokens from bearer tokens
+TOKEN_PREFIX = "tt_inv_"  # noqa: S105 - ours (logs redact tt_…), and says what it is for
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,12 @@ import datetime as dt
 from sqlalchemy import select, update
 
 from graphql_api.app import AppState
+from graphql_api.logs import redact
 from graphql_api.models import Invitation, Role
 from graphql_api.security import hash_token
 from resolvers.ids import global_id
 from tests.conftest import GraphQLClient, Member, add_member
+from tests.domain.test_statement_count import count_statements
 from tests.team.helpers import (
     INVITATIONS,
     INVITE,
@@ -53,7 +55,8 @@ async def test_invite_accept_and_log_in(gql: GraphQLClient, state: AppState, own
     assert dt.timedelta(days=6, hours=23) < expires - dt.datetime.now(dt.UTC) <= dt.timedelta(
         days=7)
     token = issued["token"]
-    assert token.startswith("tti_")
+    assert token.startswith("tt_inv_")
+    assert token not in redact(f"a log line with {token} in it")  # logs never carry it
     # Stored as a hash only; the list never shows a token.
     (stored,) = await _open_invitations(state)
     assert stored.token_hash == hash_token(token)
@@ -225,7 +228,7 @@ async def test_bad_input_names_the_field(gql: GraphQLClient) -> None:
     ):
         result = await run(gql, INVITE, "inviteUser", values)
         refused(result, "InvalidInputError", "INVALID", field)
-    refused(await accept(gql, "tti_unknown", PASSWORD), "InvalidInputError",
+    refused(await accept(gql, "tt_inv_unknown", PASSWORD), "InvalidInputError",
             "INVITATION_INVALID", "token")
 
 
@@ -245,3 +248,23 @@ async def test_invitations_page_newest_first(gql: GraphQLClient) -> None:
     assert seen == list(reversed(emails))
     body = await gql.post(INVITATIONS, {"first": 101})
     assert body["errors"][0]["extensions"] == {"code": "INVALID", "field": "first"}
+
+
+async def test_listing_invitations_costs_the_same_for_3_or_30(
+    gql: GraphQLClient, state: AppState, owner: Member
+) -> None:
+    """Who invited whom comes through a loader: no statement per invitation."""
+    admin = await add_member(state, owner.workspace_id, role=Role.ADMIN, email="a@acme.test")
+    query = ("query($first: Int!) { invitations(first: $first) { totalCount "
+             "edges { node { email status invitedBy { name } } } } }")
+    counts = []
+    for size in (3, 30):
+        for i in range(size - len(await _open_invitations(state))):
+            await invite(gql, f"n{size}-{i}@example.com", token=(admin if i % 2 else owner).token)
+        with count_statements(state) as statements:
+            page = (await gql.data(query, {"first": 100}))["invitations"]
+        assert page["totalCount"] == size
+        assert {e["node"]["invitedBy"]["name"] for e in page["edges"]} == {"owner", "a"}
+        counts.append(len(statements))
+    # authentication, the page, its inviters, the count
+    assert counts == [4, 4], counts
