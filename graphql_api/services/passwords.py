@@ -66,7 +66,8 @@ async def change_password(
         raise InvalidInput("Your user no longer exists.", code=AuthCode.INVALID_CREDENTIALS)
     if user.password_hash:
         old = command.old_password
-        if old is None or not verify_password(user.password_hash, old):
+        # Longer than any password can be: wrong without hashing it (bounded work).
+        if old is None or len(old) > MAX_LENGTH or not verify_password(user.password_hash, old):
             if verify_password(user.password_hash, new):
                 return PasswordChange(user, 0)  # a retry: this change was made already
             raise InvalidInput(

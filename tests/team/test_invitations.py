@@ -168,6 +168,8 @@ async def test_accepting_twice_makes_one_user(gql: GraphQLClient, state: AppStat
     # Someone else holding the token cannot take the account over.
     other = await accept(gql, token, "another password")
     refused(other, "InvalidInputError", "INVITATION_USED", "token")
+    huge = await accept(gql, token, "x" * 100_000)  # refused without hashing it
+    refused(huge, "InvalidInputError", "INVITATION_USED", "token")
 
 
 async def test_who_may_invite_whom(gql: GraphQLClient, state: AppState, owner: Member) -> None:

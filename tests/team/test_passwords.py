@@ -3,8 +3,11 @@ this session and API tokens kept; a retry after a lost answer changes nothing tw
 
 from __future__ import annotations
 
+import pytest
+
 from graphql_api.app import AppState
 from graphql_api.models import Role, TokenKind, User
+from graphql_api.services import passwords
 from graphql_api.services.auth import create_workspace, issue_token
 from tests.conftest import GraphQLClient, Member, add_member
 from tests.team.helpers import CHANGE_PASSWORD, ME, login, refused, run
@@ -81,3 +84,27 @@ async def test_a_user_without_a_password_sets_a_first_one(
 async def test_anonymous_callers_cannot_change_a_password(gql: GraphQLClient) -> None:
     body = await gql.post(CHANGE_PASSWORD, {"input": {"newPassword": NEW}}, token="")
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_an_overlong_password_is_refused_without_hashing_it(
+    gql: GraphQLClient, state: AppState, owner: Member, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    member = await add_member(state, owner.workspace_id, role=Role.MEMBER, email="m@acme.test",
+                              password=OLD)
+    hashed: list[int] = []
+    original = passwords.verify_password
+
+    def counting(password_hash: str | None, password: str) -> bool:
+        hashed.append(len(password))
+        return original(password_hash, password)
+
+    monkeypatch.setattr(passwords, "verify_password", counting)
+    huge = "x" * 100_000
+    result = await run(gql, CHANGE_PASSWORD, "changePassword",
+                       {"oldPassword": huge, "newPassword": NEW}, token=member.token)
+    refused(result, "InvalidInputError", "INVALID_CREDENTIALS", "oldPassword")
+    assert len(huge) not in hashed
+    too_long_new = await run(gql, CHANGE_PASSWORD, "changePassword",
+                             {"oldPassword": OLD, "newPassword": huge}, token=member.token)
+    refused(too_long_new, "InvalidInputError", "WEAK_PASSWORD", "newPassword")
+    assert len(huge) not in hashed
