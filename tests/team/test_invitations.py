@@ -267,6 +267,7 @@ async def test_listing_invitations_costs_the_same_for_3_or_30(
             page = (await gql.data(query, {"first": 100}))["invitations"]
         assert page["totalCount"] == size
         assert {e["node"]["invitedBy"]["name"] for e in page["edges"]} == {"owner", "a"}
-        counts.append(len(statements))
+        # A token's last use is recorded at most once a minute: not the list's cost.
+        counts.append(len([s for s in statements if not s.startswith("UPDATE api_tokens")]))
     # authentication, the page, its inviters, the count
     assert counts == [4, 4], counts
