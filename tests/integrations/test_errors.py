@@ -157,7 +157,7 @@ async def test_write_lock_busy_is_retried_even_for_writes() -> None:
             await client.credit_invoice(3)
 
 
-def test_provider_messages_run_on_in_one_sentence() -> None:
+async def test_provider_messages_run_on_in_one_sentence() -> None:
     """WeFact's messages end with a period; joined into our sentence they must not double it
     (issue 19: "made.;")."""
     refused_twice = ValidationError(["Ongeldige datum.", "Factuurregel 2 is ongeldig. "])
