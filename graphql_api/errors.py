@@ -108,8 +108,18 @@ class InvoicingCode(Code):
     UNKNOWN_PROJECT = "A selected project does not exist in your workspace."
 
 
+@enum.unique
+class ProofCode(Code):
+    """What an invoice carries as proof: receipts, line texts, the hours specification."""
+
+    RECEIPT_TOO_LARGE = "The receipt is larger than the server takes (RECEIPT_MAX_BYTES)."
+    RECEIPT_TYPE = "The receipt is not a PDF, JPEG or PNG file (told by its content)."
+    UNKNOWN_PLACEHOLDER = "A line text template names a placeholder that does not exist."
+    BAD_TEMPLATE = "A line text template is empty, too long or has a stray brace."
+
+
 DOMAIN_CODES: tuple[type[Code], ...] = (
-    GeneralCode, AuthCode, TrackingCode, WefactCode, InvoicingCode,
+    GeneralCode, AuthCode, TrackingCode, WefactCode, InvoicingCode, ProofCode,
 )
 """Every code enum, in the order the GraphQL ``ErrorCode`` enum lists them."""
 

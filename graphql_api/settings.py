@@ -67,6 +67,12 @@ class Settings(BaseSettings):
         ge=15,
         description="A worker silent this long is presumed dead; its runs are resumed or failed.",
     )
+    receipt_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="Largest expense receipt accepted (bytes); larger ones are refused.",
+    )
     run_max_attempts: int = Field(
         default=3,
         ge=1,

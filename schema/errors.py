@@ -33,6 +33,7 @@ from graphql_api.errors import (
     InvoicingCode,
     Locked,
     NotFound,
+    ProofCode,
     TrackingCode,
     WefactCode,
 )
@@ -44,6 +45,7 @@ DOMAINS: dict[type[Code], str] = {
     TrackingCode: "Time tracking",
     WefactCode: "WeFact connection",
     InvoicingCode: "Invoicing",
+    ProofCode: "Invoice proof",
 }
 
 

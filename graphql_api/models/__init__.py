@@ -15,6 +15,7 @@ from graphql_api.models.domain import (
     Trip,
 )
 from graphql_api.models.invoicing import Invoice, InvoiceLine, InvoiceStatus, LineKind
+from graphql_api.models.proof import AttachmentKind, ExpenseReceipt, InvoiceAttachment
 from graphql_api.models.runs import Run, RunKind, RunStatus
 from graphql_api.models.tenancy import ADMIN_ROLES, ApiToken, Role, TokenKind, User, Workspace
 from graphql_api.models.wefact import (
@@ -29,12 +30,15 @@ __all__ = [
     "ADMIN_ROLES",
     "Activity",
     "ApiToken",
+    "AttachmentKind",
     "Base",
     "BillingMethod",
     "Customer",
     "Expense",
     "ExpenseCategory",
+    "ExpenseReceipt",
     "Invoice",
+    "InvoiceAttachment",
     "InvoiceLine",
     "InvoiceMode",
     "InvoiceStatus",

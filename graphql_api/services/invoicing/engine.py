@@ -56,6 +56,7 @@ from graphql_api.models import (
     RunStatus,
 )
 from graphql_api.services.auth import utcnow
+from graphql_api.services.invoicing.attachments import attach_proof
 from graphql_api.services.invoicing.debtors import ensure_debtor
 from graphql_api.services.invoicing.records import (
     locked_invoice,
@@ -486,7 +487,15 @@ async def process_invoice(
             await hook(invoice_id)
 
     try:
-        found, note = await _follow_up(provider, invoice.mode, found)
+        # Issue 17: the proof (hours specification, receipts) goes on first, each file once
+        # (services/invoicing/attachments.py); only with all of it is the invoice booked or
+        # e-mailed.
+        proof = await attach_proof(ctx, provider, invoice, found)
+        found, note = (
+            await _follow_up(provider, invoice.mode, found)
+            if proof.complete
+            else (found, proof.note)
+        )
     except _STOP_ERRORS as exc:
         raise StopRun(provider_error(exc, services).message, release_current=False,
                       release_rest=True) from exc
