@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -71,8 +71,12 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
-CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key")
-"""What a page on another origin may send: the token, JSON, and the retry key of mutations."""
+CORS_REQUEST_HEADERS = (
+    "Authorization", "Content-Type", "Idempotency-Key", "GraphQL-Require-Preflight",
+    "Apollo-Require-Preflight",
+)
+"""What a page on another origin may send: the token, JSON, the retry key of mutations, and
+the header a file upload (multipart) must carry."""
 
 CORS_MAX_AGE_SECONDS = 600
 """How long a browser may reuse a preflight answer."""
@@ -102,13 +106,18 @@ def cors_middleware(settings: Settings) -> list[Middleware]:
 
 
 def create_app(
-    state: AppState, graphql_app: ASGIApp, *, close_state_on_shutdown: bool = True
+    state: AppState,
+    graphql_app: ASGIApp,
+    *,
+    close_state_on_shutdown: bool = True,
+    extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """The Starlette app: ``/graphql`` (HTTP + graphql-transport-ws), ``/healthz``, ``/readyz``,
     GraphiQL's assets under ``/graphiql`` when GraphiQL is on, and CORS for CORS_ORIGINS.
 
     ``graphql_app`` serves ``/graphql``; the composition root (``graphql_api.composition``)
-    builds it, so this module knows nothing of the GraphQL layer.
+    builds it, so this module knows nothing of the GraphQL layer. ``extra_routes``: more
+    routes from the layers above (the file downloads).
     """
 
     @contextlib.asynccontextmanager
@@ -122,6 +131,7 @@ def create_app(
         WebSocketRoute("/graphql", graphql_app),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        *extra_routes,
     ]
     if state.settings.graphiql:
         routes.append(Mount(graphiql.STATIC_PATH, app=graphiql.static_files(), name="graphiql"))

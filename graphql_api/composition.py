@@ -20,7 +20,9 @@ from graphql_api.jobs.periodic import REAP_RUNS, PeriodicJob
 from graphql_api.jobs.worker import in_process_worker
 from graphql_api.services import customer_import, status_sync
 from graphql_api.services.invoicing import engine
+from resolvers import downloads
 from resolvers.http import GraphQLApp
+from resolvers.uploads import RequirePreflight
 from schema.schema import schema
 
 RUN_HANDLERS = (
@@ -48,9 +50,12 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
 
 
 def build_app(state: AppState, *, close_state_on_shutdown: bool = True) -> Starlette:
-    """The whole web application on ``state``."""
+    """The whole web application on ``state``: GraphQL (file uploads on, behind the CSRF
+    preflight rule) and the file downloads."""
+    graphql = RequirePreflight(GraphQLApp(state, schema, multipart_uploads_enabled=True))
     return create_app(
-        state, GraphQLApp(state, schema), close_state_on_shutdown=close_state_on_shutdown
+        state, graphql, close_state_on_shutdown=close_state_on_shutdown,
+        extra_routes=downloads.ROUTES,
     )
 
 

@@ -23,6 +23,7 @@ from schema.errors import EXCEPTION_HANDLERS
 from schema.imports.operations import ImportsMutation, ImportsQuery
 from schema.invoicing.operations import InvoicingMutation, InvoicingQuery
 from schema.node import NodeQuery
+from schema.proof.operations import ProofMutation
 from schema.runs.operations import RunsQuery, RunsSubscription
 from schema.tenancy import types as tenancy_types
 from schema.tenancy.operations import TenancyMutation, TenancyQuery
@@ -43,7 +44,7 @@ class Query(
 @strawberry.type(description="Everything you can change.")
 class Mutation(
     TenancyMutation, DomainMutation, WefactMutation, ImportsMutation, InvoicingMutation,
-    UnbilledMutation,
+    UnbilledMutation, ProofMutation,
 ):
     pass
 

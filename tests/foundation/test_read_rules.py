@@ -34,11 +34,14 @@ from graphql_api.app import AppState
 from graphql_api.models import (
     Activity,
     ApiToken,
+    AttachmentKind,
     BillingMethod,
     Customer,
     Expense,
     ExpenseCategory,
+    ExpenseReceipt,
     Invoice,
+    InvoiceAttachment,
     InvoiceLine,
     InvoiceMode,
     InvoiceStatus,
@@ -74,6 +77,7 @@ READERS: dict[str, frozenset[Role]] = {
     "Invoice": MANAGERS,
     "InvoiceLine": MANAGERS,
     "InvoiceRun": MANAGERS,
+    "InvoiceAttachment": MANAGERS,
     "WefactSettings": ADMINS,
     "WefactAdministration": ADMINS,
 }
@@ -150,6 +154,7 @@ async def seed(state: AppState, owner: Member) -> Seed:
         await session.flush()
         add(WefactSettings(
             workspace_id=ws, connection_id=current.id, active=True, default_product_code="P1",
+            line_templates={"ENTRY": "{date}: {activity}"},
         ))
         add(WefactProduct(
             workspace_id=ws, code="P1", name="Hours", tax_percentage=Decimal("21.00"),
@@ -205,6 +210,17 @@ async def seed(state: AppState, owner: Member) -> Seed:
             **registration, user_id=owner.user_id, from_address="A", to_address="B",
             distance_km=Decimal(10), rate=Decimal("0.23"), status=RegistrationStatus.INVOICED,
             invoice_line_id=line.id,
+        ))
+        await session.flush()
+        # The expense's receipt, and the invoice's file of it in WeFact (issue 17).
+        add(ExpenseReceipt(
+            workspace_id=ws, expense_id=expense.id, filename="bon.pdf",
+            content_type="application/pdf", size_bytes=9, sha256="0" * 64, content=b"%PDF-1.4\n",
+            uploaded_by_user_id=members[Role.MANAGER].user_id,
+        ))
+        add(InvoiceAttachment(
+            workspace_id=ws, invoice_id=invoice.id, kind=AttachmentKind.RECEIPT,
+            expense_id=expense.id, filename="receipt-2026-03-02-1.pdf",
         ))
         await session.flush()
         tokens = {

@@ -48,8 +48,10 @@ def clean_filename(name: str | None, content_type: str) -> str:
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
     if len(base) > MAX_FILENAME:
         stem, dot, extension = base.rpartition(".")
-        keep = MAX_FILENAME - len(extension) - 1 if dot and len(extension) <= 10 else MAX_FILENAME
-        base = (stem[:keep] + "." + extension) if dot and len(extension) <= 10 else base[:keep]
+        if dot and len(extension) <= 10:  # keep a real extension, cut the stem
+            base = f"{stem[: MAX_FILENAME - len(extension) - 1]}.{extension}"
+        else:
+            base = base[:MAX_FILENAME]
     return base or f"receipt.{EXTENSIONS[content_type]}"
 
 

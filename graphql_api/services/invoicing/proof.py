@@ -9,7 +9,10 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from graphql_api.errors import InvalidInput, ProofCode
 from graphql_api.models import AttachmentKind, WefactSettings
+from graphql_api.services.invoicing.line_texts import PLACEHOLDERS, TemplateError, parse_template
+from graphql_api.services.invoicing.lines import GroupBy
 
 EXTENSIONS: Mapping[str, str] = {
     "application/pdf": "pdf",
@@ -86,3 +89,74 @@ def planned_files(
                 )
             )
     return files
+
+
+# ---------------------------------------------------------------- the workspace's defaults
+
+
+@dataclass(frozen=True)
+class SavedLineTemplate:
+    """One saved line text: the grouping (a ``GroupBy`` value) it words, and its text."""
+
+    group_by: str
+    template: str
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A placeholder a line-text template may use, and what it shows."""
+
+    name: str
+    meaning: str
+
+
+def saved_templates(row: WefactSettings) -> list[SavedLineTemplate]:
+    """The workspace's line texts, in the groupings' order."""
+    stored = row.line_templates or {}
+    return [
+        SavedLineTemplate(grouping.value, stored[grouping.value])
+        for grouping in GroupBy
+        if grouping.value in stored
+    ]
+
+
+def placeholders() -> list[Placeholder]:
+    """Every placeholder a template may use."""
+    return [Placeholder(name, meaning) for name, meaning in PLACEHOLDERS.items()]
+
+
+@dataclass(frozen=True)
+class ProofSettingsChange:
+    """The proof part of ``updateWefactSettings``; None leaves a default as it is.
+
+    ``line_templates``: ``(grouping, text)`` in input order; a None or empty text removes
+    that grouping's template."""
+
+    attach_specification: bool | None = None
+    attach_receipts: bool | None = None
+    line_templates: tuple[tuple[GroupBy, str | None], ...] = ()
+
+
+def apply_proof_settings(row: WefactSettings, change: ProofSettingsChange) -> None:
+    """Change the defaults and templates on the (locked) settings row; every template is
+    checked first, and one that cannot be used is refused naming the placeholder (or the
+    brace) and the input position — then nothing of the change is kept."""
+    templates = dict(row.line_templates or {})
+    for index, (grouping, source) in enumerate(change.line_templates):
+        if source is None or not source.strip():
+            templates.pop(grouping.value, None)
+            continue
+        try:
+            parse_template(source)
+        except TemplateError as exc:
+            raise InvalidInput(
+                f"The {grouping.value} line text cannot be used: {exc}",
+                field=f"lineTemplates[{index}].template",
+                code=ProofCode.UNKNOWN_PLACEHOLDER if exc.placeholder else ProofCode.BAD_TEMPLATE,
+            ) from None
+        templates[grouping.value] = source
+    row.line_templates = templates  # a new dict: SQLAlchemy sees the JSONB change
+    if change.attach_specification is not None:
+        row.attach_specification = change.attach_specification
+    if change.attach_receipts is not None:
+        row.attach_receipts = change.attach_receipts
