@@ -127,14 +127,15 @@ async def _planned(ctx: RunContext, invoice: Invoice) -> list[InvoiceAttachment]
         rows = await _rows(session, invoice.id)
         if rows:
             return rows
-        receipts = (
-            await session.execute(
+        receipts = [
+            (expense_id, day, content_type)
+            for expense_id, day, content_type in await session.execute(
                 select(Expense.id, Expense.date, ExpenseReceipt.content_type)
                 .join(ExpenseReceipt, ExpenseReceipt.expense_id == Expense.id)
                 .join(InvoiceLine, InvoiceLine.id == Expense.invoice_line_id)
                 .where(InvoiceLine.invoice_id == invoice.id)
             )
-        ).tuples()
+        ]
         choice = ProofChoice(invoice.attach_specification, invoice.attach_receipts)
         files = planned_files(choice, invoice.invoice_date, receipts)
         if files:

@@ -50,7 +50,6 @@ from graphql_api.models import (
     InvoiceLine,
     InvoiceMode,
     InvoiceStatus,
-    LineKind,
     ProviderConnection,
     RunKind,
     RunStatus,
@@ -58,6 +57,7 @@ from graphql_api.models import (
 from graphql_api.services.auth import utcnow
 from graphql_api.services.invoicing.attachments import attach_proof
 from graphql_api.services.invoicing.debtors import ensure_debtor
+from graphql_api.services.invoicing.lines import carries_period
 from graphql_api.services.invoicing.records import (
     locked_invoice,
     mark_invoiced,
@@ -193,10 +193,11 @@ def invoice_input(pending: Pending, debtor_code: str) -> InvoiceInput:
                 price_excl=line.unit_price,
                 product_code=line.product_code,
                 date=line.period_start,
-                # Subscription lines (invoiceUnbilled) carry their period: WeFact
+                # Subscription lines (invoiceUnbilled) carry their period, and an hours line
+                # of one day (every ENTRY line) its date (issue 17): WeFact
                 # StartDate/EndDate, HostFact StartPeriod.
-                start_date=line.period_start if line.kind is LineKind.SUBSCRIPTION else None,
-                end_date=line.period_end if line.kind is LineKind.SUBSCRIPTION else None,
+                start_date=line.period_start if carries_period(line) else None,
+                end_date=line.period_end if carries_period(line) else None,
             )
             for line in pending.lines
         ],

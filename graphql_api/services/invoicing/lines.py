@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 from graphql_api.models import LineKind
 from graphql_api.services.invoicing.line_texts import (
@@ -142,6 +143,32 @@ class Totals:
     amount_excl: Decimal
     amount_tax: Decimal
     amount_incl: Decimal
+
+
+class Dated(Protocol):
+    """A line as recorded: what it bills and the days it covers."""
+
+    @property
+    def kind(self) -> LineKind: ...
+
+    @property
+    def period_start(self) -> dt.date | None: ...
+
+    @property
+    def period_end(self) -> dt.date | None: ...
+
+
+def carries_period(line: Dated) -> bool:
+    """Whether the line is sent with its period (WeFact StartDate/EndDate, HostFact
+    StartPeriod): a subscription period, and an hours line of one day — so ENTRY lines with
+    the same text still tell apart by their date on the invoice."""
+    if line.kind is LineKind.SUBSCRIPTION:
+        return True
+    return (
+        line.kind is LineKind.HOURS
+        and line.period_start is not None
+        and line.period_start == line.period_end
+    )
 
 
 def totals(lines: Iterable[LineDraft]) -> Totals:

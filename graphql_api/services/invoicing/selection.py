@@ -435,16 +435,13 @@ async def _plan_attachments(
     receipts: dict[int, str] = {}
     expense_ids = [key.pk for key in rows if key.kind is RegKind.EXPENSE]
     if proof.receipts and expense_ids:
-        receipts = dict(
-            (
-                await session.execute(
-                    select(ExpenseReceipt.expense_id, ExpenseReceipt.content_type).where(
-                        ExpenseReceipt.workspace_id == workspace_id,
-                        ExpenseReceipt.expense_id.in_(expense_ids),
-                    )
-                )
-            ).tuples()
+        found = await session.execute(
+            select(ExpenseReceipt.expense_id, ExpenseReceipt.content_type).where(
+                ExpenseReceipt.workspace_id == workspace_id,
+                ExpenseReceipt.expense_id.in_(expense_ids),
+            )
         )
+        receipts = {expense_id: content_type for expense_id, content_type in found}
     for draft in drafts:
         expenses = [
             (key.pk, rows[key].date, receipts[key.pk])

@@ -209,7 +209,7 @@ async def _entries(
         .where(TimeEntry.workspace_id == workspace_id, TimeEntry.invoice_line_id.in_(line_ids))
         .order_by(TimeEntry.date, TimeEntry.id)
     )
-    for entry, user, project, activity in hours.tuples():
+    for entry, user, project, activity in hours:
         found.setdefault(_line_of(entry), []).append(
             SpecEntry(entry.date, user, project, activity, entry.notes or "", entry.hours,
                       entry.rate)
@@ -222,7 +222,7 @@ async def _entries(
         .where(Expense.workspace_id == workspace_id, Expense.invoice_line_id.in_(line_ids))
         .order_by(Expense.date, Expense.id)
     )
-    for expense, user, project, category in costs.tuples():
+    for expense, user, project, category in costs:
         found.setdefault(_line_of(expense), []).append(
             SpecEntry(expense.date, user, project, category, expense.description,
                       expense.quantity, expense.unit_price)
@@ -234,7 +234,7 @@ async def _entries(
         .where(Trip.workspace_id == workspace_id, Trip.invoice_line_id.in_(line_ids))
         .order_by(Trip.date, Trip.id)
     )
-    for trip, user, project in trips.tuples():
+    for trip, user, project in trips:
         found.setdefault(_line_of(trip), []).append(
             SpecEntry(trip.date, user, project, "Trip",
                       f"{trip.from_address} → {trip.to_address}", trip.distance_km, trip.rate)
@@ -245,7 +245,7 @@ async def _entries(
 # ---------------------------------------------------------------- rendering
 
 _COLUMNS = ("Date", "User", "Project", "Activity", "Notes", "Qty", "Rate", "Amount")
-_WIDTHS = (18, 22, 25, 23, 43, 14, 15, 20)
+_WIDTHS = (20, 21, 24, 22, 43, 14, 15, 21)
 _NUMERIC = (5, 6, 7)
 _UNITS = {LineKind.HOURS: "h", LineKind.TRIP: "km"}
 
