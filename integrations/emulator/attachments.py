@@ -90,6 +90,8 @@ def add(state: EmulatorState, params: Params) -> dict[str, Any]:
         content = b""
     if not content:
         raise fail(state, "attachment_not_saved")
+    if state.attachment_max_bytes is not None and len(content) > state.attachment_max_bytes:
+        raise fail(state, "attachment_too_large", name=filename)
     state.add_attachment(invoice["Identifier"], filename, content)
     return {"success": [message(state.flavor, "attachment_added", name=_saved_name(filename))]}
 

@@ -55,6 +55,7 @@ _WEFACT = {
     "attachment_not_saved": "Het bestand kon niet worden opgeslagen.",
     "attachment_not_found": "De bijlage {name} kan niet worden gevonden.",
     "attachment_unknown": "De bijlage kan niet worden gevonden.",
+    "attachment_too_large": "Het bestand {name} is te groot.",
     # success messages
     "sent": "Factuur {code} is per e-mail verzonden naar {email}",
     "credited": "Factuur {code} is gecrediteerd en op status 'vervallen' gezet",
@@ -104,6 +105,7 @@ _HOSTFACT = {
         "server and have writing permissions."
     ),
     "attachment_unknown": "Attachment cannot be found.",
+    "attachment_too_large": "The file {name} is too large",
     # success messages
     "sent": "Invoice {code} is sent by email to {email}",
     "credited": "Invoice {code} is credited and set on status 'cancelled'",

@@ -66,6 +66,9 @@ class EmulatorState:
     #: HostFact: how long each locked write keeps the lock (simulated work).
     write_hold_seconds: float = 0.0
     timeout_delay: float = 30.0
+    #: Files larger than this are refused by ``attachment/add``; None takes any size. (An
+    #: assumption: the products' limits are not documented; tests use it to make one refuse.)
+    attachment_max_bytes: int | None = None
     slow_delay: float = 1.0
     default_tax_rate: Decimal = Decimal(21)
     #: Local, naive server time (the APIs report times without offset).

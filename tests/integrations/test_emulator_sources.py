@@ -541,3 +541,17 @@ async def test_hostfact_attachments_skip_the_write_lock(make_api: MakeApi) -> No
         assert "concurrent calls" in busy[0]
     finally:
         lock.release()
+
+
+@FLAVORS
+async def test_an_attachment_over_the_size_limit_is_refused(make_api: MakeApi, flavor: str) -> None:
+    """Assumption: neither product documents a size limit for attachments; the emulator
+    refuses files over ``attachment_max_bytes`` (unset: any size) so tests can make WeFact
+    or HostFact refuse one file."""
+    api = make_api(flavor, attachment_max_bytes=4)
+    invoice = await _invoice(api)
+    errors = await api.errors("attachment", "add", ReferenceIdentifier=invoice["Identifier"],
+                              Type="invoice", Filename="big.pdf", Base64=PDF_BASE64)
+    assert len(errors) == 1
+    assert "big.pdf" in errors[0]
+    assert api.state.attachments == {}

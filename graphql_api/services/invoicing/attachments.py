@@ -116,7 +116,8 @@ def _refused(invoice: Invoice, row: InvoiceAttachment, reason: str) -> ProofOutc
     )
     return ProofOutcome(
         complete=False,
-        note=f"The {what} {row.filename} could not be attached in WeFact: {reason}{unsent}",
+        note=f"The {what} {row.filename} could not be attached in WeFact: "
+        f"{reason.rstrip('.')}.{unsent}",
     )
 
 
