@@ -141,7 +141,7 @@ async def load_specification(
 ) -> Specification | None:
     """The specification of one invoice of the workspace; None when there is none.
 
-    Six queries however many registrations: the invoice with its customer and workspace,
+    Five queries however many registrations: the invoice with its customer and workspace,
     its lines, and one joined query per kind of registration."""
     head = (
         await session.execute(
