@@ -441,7 +441,7 @@ async def _plan_attachments(
                 ExpenseReceipt.expense_id.in_(expense_ids),
             )
         )
-        receipts = {expense_id: content_type for expense_id, content_type in found}
+        receipts = dict(found.all())
     for draft in drafts:
         expenses = [
             (key.pk, rows[key].date, receipts[key.pk])
