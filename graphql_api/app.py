@@ -12,11 +12,13 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from graphql_api.db import create_engine, create_sessionmaker
+from graphql_api.middleware import AccessLog, BodyLimit, SecurityHeaders
 from graphql_api.security import SecretBox
 from graphql_api.settings import Settings
 
@@ -84,12 +86,19 @@ def create_app(state: AppState, *, close_state_on_shutdown: bool = True) -> Star
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            # Every method reaches the view, which answers the unsupported ones with a JSON 405.
+            Route("/graphql", graphql_app),
             WebSocketRoute("/graphql", graphql_app),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],
         lifespan=lifespan,
+        middleware=[
+            # Outermost first: the access line sees every answer, the 413s included.
+            Middleware(AccessLog),
+            Middleware(SecurityHeaders),
+            Middleware(BodyLimit, max_bytes=state.settings.max_body_bytes),
+        ],
     )
     app.state.app_state = state
     return app

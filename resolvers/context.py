@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info as StrawberryInfo
 
+from graphql_api.logs import RequestLog
 from graphql_api.services.auth import Caller
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ class Context:
     # graphql-transport-ws: strawberry stores the ``connection_init`` payload here. Browsers
     # cannot set headers on WebSockets, so the token may arrive this way.
     connection_params: dict[str, Any] | None = None
+    # The HTTP request's access line (operation, outcome, faults); None on WebSockets.
+    request_log: RequestLog | None = None
 
     async def ensure_caller(self) -> Caller | None:
         """The caller; authenticates from ``connection_params`` on first use if needed."""

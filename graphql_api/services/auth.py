@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from graphql_api.errors import InvalidInput, NotFound
 from graphql_api.models import ApiToken, Role, TokenKind, User, Workspace
 from graphql_api.security import hash_password, hash_token, new_token, verify_password
+from graphql_api.services.domain.validation import MAX_NAME_LENGTH, required_text
 
 SESSION_LIFETIME = dt.timedelta(days=30)
 # Recording every single use would turn each read into a write; once a minute is plenty.
@@ -49,6 +51,7 @@ async def issue_token(
     expires_at: dt.datetime | None,
 ) -> IssuedToken:
     """Create a token for ``user``; only its hash is stored."""
+    name = required_text(name, "name", max_length=MAX_NAME_LENGTH, what="token name")
     if expires_at is not None and expires_at <= utcnow():
         raise InvalidInput("The expiry date must be in the future.", field="expiresAt")
     plaintext = new_token()
@@ -71,7 +74,10 @@ async def login(session: AsyncSession, email: str, password: str) -> IssuedToken
     user = await session.scalar(
         select(User).where(func.lower(User.email) == email.strip().lower(), User.active)
     )
-    if not verify_password(user.password_hash if user else None, password) or user is None:
+    # argon2 takes tens of milliseconds of CPU by design: in a thread, not on the event loop.
+    password_hash = user.password_hash if user else None
+    matches = await asyncio.to_thread(verify_password, password_hash, password)
+    if not matches or user is None:
         raise InvalidInput(
             "E-mail address or password is wrong.", field="password", code="INVALID_CREDENTIALS"
         )

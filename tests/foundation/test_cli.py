@@ -76,6 +76,30 @@ def test_bad_setting_stops_start_up_naming_the_variable(variable: str, value: st
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("REQUEST_TIMEOUT_SECONDS", "0"),
+        ("REQUEST_TIMEOUT_SECONDS", "3"),  # not longer than RUN_WAIT_SECONDS (5)
+        ("MAX_BODY_BYTES", "ten"),
+        ("GRAPHQL_MAX_COST", "0"),
+        ("GRAPHQL_MAX_DEPTH", "-1"),
+        ("GRAPHQL_INTROSPECTION", "perhaps"),
+        ("LOG_FORMAT", "xml"),
+        ("LOGIN_MAX_FAILURES", "0"),
+        ("IDEMPOTENCY_TTL_HOURS", "0"),
+        ("TESTING_CRASH_POINT", "somewhere"),
+    ],
+)
+def test_bad_limit_setting_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv("SECRET_KEY", "k")
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=variable):
+        load_settings()
+
+
 def test_secret_key_is_required_with_an_external_database(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
     monkeypatch.delenv("SECRET_KEY", raising=False)

@@ -30,3 +30,11 @@ def test_readme_has_examples() -> None:
 @pytest.mark.parametrize("operation", _operations())
 def test_readme_example_is_valid(operation: str) -> None:
     assert validate(schema._schema, parse(operation)) == []
+
+
+def test_every_setting_is_in_the_configuration_table() -> None:
+    from graphql_api.settings import Settings
+
+    table = README.read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", table, re.M))
+    assert {name.upper() for name in Settings.model_fields} - documented == set()

@@ -29,7 +29,9 @@ async def _apply(
     for key, value in changes.items():
         field = v.camel(key)
         if key == "name":
-            row.name = v.required_text(value, field, max_length=200, what=f"{what} name")
+            row.name = v.required_text(
+                value, field, max_length=v.MAX_NAME_LENGTH, what=f"{what} name"
+            )
         elif key == "hourly_rate":
             assert isinstance(row, Activity)
             row.hourly_rate = v.decimal(value, field, what="rate")

@@ -47,9 +47,11 @@ async def _apply(session: AsyncSession, customer: Customer, changes: Mapping[str
     for key, value in changes.items():
         field = v.camel(key)
         if key == "name":
-            customer.name = v.required_text(value, field, max_length=200, what="customer name")
+            customer.name = v.required_text(
+                value, field, max_length=v.MAX_NAME_LENGTH, what="customer name"
+            )
         elif key == "customer_number":
-            _renumber(customer, v.optional_text(value, field, max_length=50))
+            _renumber(customer, v.optional_text(value, field, max_length=v.MAX_CODE_LENGTH))
         elif key == "email":
             customer.email = v.email(value, field)
         elif key == "country":

@@ -58,9 +58,11 @@ async def _apply(  # noqa: PLR0912 - one branch per input field reads best
                 raise archived_error("customer", field)
             project.customer_id = customer.id
         elif key == "name":
-            project.name = v.required_text(value, field, max_length=200, what="project name")
+            project.name = v.required_text(
+                value, field, max_length=v.MAX_NAME_LENGTH, what="project name"
+            )
         elif key == "code":
-            project.code = v.optional_text(value, field, max_length=50)
+            project.code = v.optional_text(value, field, max_length=v.MAX_CODE_LENGTH)
         elif key == "billing_method":
             if value is None:
                 raise InvalidInput("A project needs a billing method.", field=field)

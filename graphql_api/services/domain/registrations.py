@@ -262,7 +262,10 @@ async def _apply_expense(
         expense.date = _date(changes["date"])
     if "description" in changes:
         expense.description = v.required_text(
-            changes["description"], "description", max_length=2000, what="description"
+            changes["description"],
+            "description",
+            max_length=v.MAX_DESCRIPTION_LENGTH,
+            what="description",
         )
     if "quantity" in changes:
         expense.quantity = v.required_decimal(
@@ -332,7 +335,7 @@ async def _apply_trip(
     for key in ("from_address", "to_address"):
         if key in changes:
             setattr(trip, key, v.required_text(
-                changes[key], v.camel(key), max_length=300, what="address"
+                changes[key], v.camel(key), max_length=v.MAX_ADDRESS_LENGTH, what="address"
             ))
     if "distance_km" in changes:
         trip.distance_km = v.required_decimal(

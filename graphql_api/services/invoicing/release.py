@@ -18,6 +18,7 @@ import integrations
 from graphql_api.errors import Conflict, NotFound
 from graphql_api.models import Invoice, InvoiceStatus
 from graphql_api.services.auth import utcnow
+from graphql_api.services.domain.validation import MAX_DESCRIPTION_LENGTH, optional_text
 from graphql_api.services.invoicing.records import locked_invoice, release_registrations
 from graphql_api.services.wefact.connection import (
     ProviderServices,
@@ -70,6 +71,7 @@ async def release_invoice(
 ) -> Invoice:
     """Delete (concept) or credit (final) the invoice in WeFact; its registrations are OPEN
     again and the record is RELEASED with what happened."""
+    reason = optional_text(reason, "reason", max_length=MAX_DESCRIPTION_LENGTH)
     async with sessionmaker() as session:
         invoice = await _get(session, workspace_id, invoice_id)
         if invoice.status in (InvoiceStatus.RELEASED, InvoiceStatus.FAILED):
@@ -95,7 +97,7 @@ async def release_invoice(
             return row  # a concurrent release recorded it first
         row.status = InvoiceStatus.RELEASED
         row.wefact_status = None if "deleted" in what else int(ProviderStatus.CANCELLED)
-        row.released_reason = f"{what} {reason.strip()}" if reason and reason.strip() else what
+        row.released_reason = f"{what} {reason}" if reason else what
         row.status_changed_at = utcnow()
         await release_registrations(session, invoice_id)
         await session.flush()

@@ -1,0 +1,221 @@
+"""ASGI middleware around every route: the access line, security headers, the body limit.
+
+Each is a plain ASGI wrapper (no per-request objects beyond what it needs), ordered in
+``graphql_api.app.create_app``: the access line outermost (it sees every answer, 413s
+included), then the security headers, then the body limit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from starlette.requests import ClientDisconnect
+
+from graphql_api.logs import RequestLog
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+access_logger = logging.getLogger("graphql_api.access")
+
+# One place to adjust when GraphiQL's assets move (today strawberry's page loads them from
+# unpkg.com and runs an inline script; once they are served by us, drop unpkg and, with a
+# nonce or hash, 'unsafe-inline'). The API's JSON answers carry the same header, harmlessly.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; "
+    "script-src 'self' 'unsafe-inline' https://unpkg.com; "
+    "style-src 'self' 'unsafe-inline' https://unpkg.com; "
+    "img-src 'self' data:; "
+    "font-src 'self' data: https://unpkg.com; "
+    "connect-src 'self' ws: wss:; "
+    "frame-ancestors 'none'; "
+    "base-uri 'none'; "
+    "form-action 'self'; "
+    "object-src 'none'"
+)
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+)
+# Probes hit these every few seconds: their lines are DEBUG, not INFO.
+_QUIET_PATHS = frozenset({"/healthz", "/readyz"})
+
+
+async def send_json_error(
+    send: Send, status: int, message: str, code: str, headers: dict[str, str] | None = None
+) -> None:
+    """An error answer shaped like a GraphQL response without ``data`` (a request error)."""
+    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
+    raw_headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def request_log(scope: Scope) -> RequestLog | None:
+    """The access record of this request, for the GraphQL view to fill in."""
+    state = scope.get("state")
+    found = state.get("request_log") if isinstance(state, dict) else None
+    return found if isinstance(found, RequestLog) else None
+
+
+class AccessLog:
+    """One line per HTTP request, written when it ends (see ``graphql_api.logs.RequestLog``).
+
+    A request that fails unexpectedly is answered 500 here (never an ASGI traceback from the
+    server) and its line carries the traceback; a client that went away is an INFO line.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        record = RequestLog(method=scope["method"], path=scope["path"])
+        scope.setdefault("state", {})["request_log"] = record
+        started = time.perf_counter()
+        response_started = False
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                record.status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        except ClientDisconnect:
+            record.outcome = "disconnected"
+        except Exception as exc:
+            record.faults.append(exc)
+            if not response_started:
+                await send_json_error(
+                    send_and_note, 500, "Unexpected error.", "INTERNAL_SERVER_ERROR"
+                )
+        finally:
+            self._write(record, (time.perf_counter() - started) * 1000)
+
+    @staticmethod
+    def _write(record: RequestLog, duration_ms: float) -> None:
+        if record.faults or (
+            record.outcome == "ok" and record.status is not None and record.status >= 500
+        ):
+            record.outcome = "server_fault"
+        elif record.outcome == "ok" and record.status is not None and record.status >= 400:
+            record.outcome = "client_error"
+        level = logging.INFO
+        if record.outcome == "server_fault":
+            level = logging.ERROR
+        elif record.outcome == "timeout":
+            level = logging.WARNING
+        elif record.path in _QUIET_PATHS and record.outcome == "ok":
+            level = logging.DEBUG
+        fault = record.faults[0] if record.faults else None
+        access_logger.log(
+            level,
+            "%s %s %s",
+            record.method,
+            record.path,
+            record.status if record.status is not None else "-",
+            extra=record.fields(duration_ms),
+            exc_info=(type(fault), fault, fault.__traceback__) if fault is not None else None,
+        )
+
+
+class SecurityHeaders:
+    """nosniff, no framing, no referrer, and the CSP above on every HTTP answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodyTooLarge(Exception):
+    """The body grew past the limit while it was read."""
+
+
+class BodyLimit:
+    """Refuse bodies over ``max_bytes`` with 413: by Content-Length before reading anything,
+    and while reading for chunked bodies (which announce no length)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            await self._refuse(send)
+            return
+        received = 0
+        response_started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        async def noting_send(message: Message) -> None:
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, noting_send)
+        except BodyTooLarge:
+            if not response_started:
+                await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        await send_json_error(
+            send,
+            413,
+            f"The request body is larger than {self.max_bytes:,} bytes.",
+            "PAYLOAD_TOO_LARGE",
+        )
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
