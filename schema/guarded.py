@@ -16,15 +16,20 @@ import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.types import ExecutionContext
 
+from graphql_api.errors import DomainError
 from schema.limits import DocumentCache, DocumentLimits
 
 logger = logging.getLogger("graphql_api.graphql")
 
 
 def is_server_fault(error: GraphQLError) -> bool:
-    """A fault of ours (masked in the response), not a mistake of the client."""
+    """A fault of ours (masked in the response), not a mistake of the client.
+
+    A ``DomainError`` a resolver let through (e.g. a list's ``search`` too long, checked
+    while building its query) is the client's: the service says what is wrong.
+    """
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    return original is not None and not isinstance(original, GraphQLError | DomainError)
 
 
 def error_code(error: GraphQLError) -> str:
@@ -55,11 +60,13 @@ class GuardedSchema(strawberry.Schema):
         context = execution_context.context if execution_context is not None else None
         record = getattr(context, "request_log", None)
         for error in errors:
+            original = error.original_error
+            if isinstance(original, DomainError):
+                error.extensions = {"code": original.code, "field": original.field}
             if record is not None:
                 record.error_codes.append(error_code(error))
             if not is_server_fault(error):
                 continue
-            original = error.original_error
             assert original is not None
             if record is not None:
                 record.faults.append(original)

@@ -35,7 +35,7 @@ _BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 class BadInput:
     """Why an input was refused, and where (a dotted path such as ``input.notes``)."""
 
-    field: str
+    field: str  # e.g. ``input.entries[3].notes``
     message: str
 
 
@@ -43,7 +43,7 @@ def check_variables(variables: dict[str, Any] | None) -> BadInput | None:
     """The first bad string (or too deep nesting) in the request's variables."""
     if not variables:
         return None
-    pending: list[tuple[tuple[str, ...], Any, int]] = [
+    pending: list[tuple[tuple[str | int, ...], Any, int]] = [
         ((name,), v, 1) for name, v in variables.items()
     ]
     while pending:
@@ -62,7 +62,7 @@ def check_variables(variables: dict[str, Any] | None) -> BadInput | None:
             for key, item in items:
                 if isinstance(key, str) and text_problem(key):
                     return _bad(path, "a field name with " + (text_problem(key) or ""))
-                pending.append(((*path, str(key)), item, depth + 1))
+                pending.append(((*path, key), item, depth + 1))
     return None
 
 
@@ -85,16 +85,22 @@ def text_problem(value: str) -> str | None:
     return f"an unpaired surrogate (U+{ord(found.group()):04X}), which is not valid Unicode text"
 
 
-def _bad(path: tuple[str, ...], problem: str) -> BadInput:
+def _bad(path: tuple[str | int, ...], problem: str) -> BadInput:
     dotted = _dotted(path)
     return BadInput(dotted, f"`{dotted}` contains {problem}.")
 
 
-def _dotted(path: tuple[str, ...]) -> str:
-    return ".".join(path)
+def _dotted(path: tuple[str | int, ...]) -> str:
+    """``("input", "entries", 3, "notes")`` → ``input.entries[3].notes``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
 
 
-def _string_literals(document: DocumentNode) -> Iterator[tuple[tuple[str, ...], StringValueNode]]:
+def _string_literals(
+    document: DocumentNode,
+) -> Iterator[tuple[tuple[str | int, ...], StringValueNode]]:
     """Every string literal in an argument, with the argument and input-field path."""
     pending: list[SelectionSetNode] = []
     for definition in document.definitions:
@@ -115,8 +121,8 @@ def _string_literals(document: DocumentNode) -> Iterator[tuple[tuple[str, ...], 
 
 def _argument_strings(
     arguments: tuple[ArgumentNode, ...] | list[ArgumentNode],
-) -> Iterator[tuple[tuple[str, ...], StringValueNode]]:
-    pending: list[tuple[tuple[str, ...], ValueNode]] = [
+) -> Iterator[tuple[tuple[str | int, ...], StringValueNode]]:
+    pending: list[tuple[tuple[str | int, ...], ValueNode]] = [
         ((argument.name.value,), argument.value) for argument in arguments
     ]
     while pending:
@@ -126,4 +132,4 @@ def _argument_strings(
         elif isinstance(value, ObjectValueNode):
             pending.extend(((*path, f.name.value), f.value) for f in value.fields)
         elif isinstance(value, ListValueNode):
-            pending.extend(((*path, str(i)), item) for i, item in enumerate(value.values))
+            pending.extend(((*path, i), item) for i, item in enumerate(value.values))

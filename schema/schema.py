@@ -21,6 +21,7 @@ from schema.limits import DocumentCache, DocumentGuard, DocumentLimits
 from schema.node import NodeQuery, register_node
 from schema.runs import types as runs_types
 from schema.runs.operations import RunsQuery, RunsSubscription
+from schema.scalars import SCALAR_OVERRIDES
 from schema.tenancy import types as tenancy_types
 from schema.tenancy.operations import TenancyMutation, TenancyQuery
 from schema.unbilled.operations import UnbilledMutation, UnbilledQuery
@@ -85,6 +86,7 @@ def build_schema(*, max_depth: int = 12) -> GuardedSchema:
         subscription=Subscription,
         types=[tenancy_types.Workspace],
         config=StrawberryConfig(auto_camel_case=True),
+        scalar_overrides=SCALAR_OVERRIDES,
         extensions=[
             # First: limits apply before any other extension sees the document.
             lambda: DocumentGuard(cache, defaults),
