@@ -260,7 +260,14 @@ async def _serve_demo(settings: Settings, url: str, host: str, port: int) -> Non
         app = create_app(state)
         add_in_process_worker(app, state)
         server = uvicorn.Server(
-            uvicorn.Config(app, host=host, port=port, log_config=None, timeout_graceful_shutdown=10)
+            uvicorn.Config(
+                app,
+                host=host,
+                port=port,
+                log_config=None,
+                access_log=False,
+                timeout_graceful_shutdown=10,
+            )
         )
         print(f"WeFact emulator on {emulator_url}", flush=True)
         serving = asyncio.create_task(server.serve())

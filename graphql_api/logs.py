@@ -40,7 +40,13 @@ _SECRET_PATTERNS = [
         lambda m: m.group(1) + REDACTED,
     ),
 ]
-_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+# uvicorn adds `color_message` (the message with ANSI colours) to its records: noise here.
+_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 
 
 def redact(text: str) -> str:

@@ -52,7 +52,16 @@ def serve(settings: Settings, *, host: str, port: int, demo: bool = False) -> No
         if in_process:
             add_in_process_worker(app, state)
         print(f"GraphQL API on http://{host}:{port}/graphql", flush=True)
-        uvicorn.run(app, host=host, port=port, log_config=None, timeout_graceful_shutdown=10)
+        # Our access line (graphql_api.middleware.AccessLog) replaces uvicorn's, which would
+        # print GET query strings verbatim.
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=10,
+        )
 
 
 def add_in_process_worker(app: Starlette, state: AppState) -> None:

@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -51,6 +52,22 @@ def test_create_workspace_refuses_a_taken_email(database_url: str) -> None:
     second = _run(["create-workspace", "B", "--owner-email", "dup@x.test"], env)
     assert second.returncode == 1
     assert "already exists" in second.stderr
+
+
+def test_embedded_database_start_is_quiet(tmp_path: Path) -> None:
+    env = {"DATA_DIR": str(tmp_path / "data"), "LOG_FORMAT": "text", "DATABASE_URL": ""}
+    full_env = {key: value for key, value in {**os.environ, **env}.items() if key != "XDG_RUNTIME_DIR"}
+    result = subprocess.run(
+        [sys.executable, "-m", "graphql_api.cli", "migrate"],
+        env=full_env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    # initdb ran (a fresh DATA_DIR), but neither its output nor platformdirs' warning shows.
+    assert "XDG_RUNTIME_DIR" not in result.stderr
+    assert "initdb" not in result.stderr.lower()
+    assert "The files belonging to this database system" not in result.stderr
+    assert result.stderr.count("\n") <= 2, result.stderr
+    assert result.stdout == "database is up to date\n"
 
 
 def test_migrate_is_idempotent(database_url: str) -> None:
