@@ -115,7 +115,9 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: float = Field(
         default=24.0, gt=0, description="How long an Idempotency-Key's answer is kept."
     )
-    testing_crash_point: Literal["", "after-idempotent-commit"] = Field(
+    testing_crash_point: Literal[
+        "", "before-idempotent-commit", "after-idempotent-commit", "after-run-commit"
+    ] = Field(
         default="",
         description="Tests only: kill the process (SIGKILL) at this point of a request.",
     )

@@ -38,11 +38,14 @@ from resolvers.http_request import (
     request_from_body,
     request_from_query_params,
 )
+from resolvers.idempotency import HEADER as IDEMPOTENCY_HEADER
+from resolvers.idempotency import Answered, answer_once, is_mutation
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
 
     from graphql_api.app import AppState
+    from schema.guarded import GuardedSchema
 
 BAD_TOKEN_MESSAGE = "This token is unknown, expired or revoked: log in again or create a new token."  # noqa: S105
 ERROR_CODES = {
@@ -79,6 +82,8 @@ def json_error(status: int, message: str, headers: dict[str, str] | None = None)
 class GraphQLApp(GraphQL[Context, None]):
     """strawberry's ASGI view with our context, strict request parsing and a time limit."""
 
+    schema: GuardedSchema
+
     def __init__(self, state: AppState, **kwargs: Any) -> None:
         from schema.schema import schema
 
@@ -100,6 +105,8 @@ class GraphQLApp(GraphQL[Context, None]):
         try:
             async with deadline:
                 response = await self.run(request)
+        except Answered as done:
+            response = done.response
         except HTTPException as exc:
             response = json_error(exc.status_code, exc.reason, _headers_of(exc))
         except TimeoutError:
@@ -145,6 +152,30 @@ class GraphQLApp(GraphQL[Context, None]):
         if record is not None:
             record.query_hash = query_hash(request_data.query)
             record.operation = request_data.operation_name
+
+        async def execute() -> ExecutionResult:
+            return await self._execute(request_adapter, context, root_value, request_data)
+
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key is not None and is_mutation(self.schema, self.state.settings, request_data):
+
+            async def respond(result: ExecutionResult) -> Response:
+                processed = await self.process_result(request, result)
+                return self.create_response(processed, sub_response)
+
+            response = await answer_once(
+                request, context, request_data, key, execute=execute, respond=respond
+            )
+            raise Answered(response)
+        return await execute()
+
+    async def _execute(
+        self,
+        request_adapter: AsyncHTTPRequestAdapter,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
         allowed = OperationType.from_http(request_adapter.method)
         try:
             return await self.schema.execute(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api import models
 from graphql_api.errors import DomainError, NotFound
@@ -27,16 +28,19 @@ IMPORT_ID = Annotated[
 async def import_customers(info: Info) -> types.ImportCustomersResult:
     """Queue an import, then wait up to ``run_wait_seconds`` for it to finish."""
     context = info.context
+
+    async def start(session: AsyncSession) -> int:
+        run = await start_import(services(context), session, context.workspace_id, context.user_id)
+        return run.id
+
     try:
-        async with context.transaction() as session:
-            run = await start_import(
-                services(context), session, context.workspace_id, context.user_id
-            )
+        # Committed at once (the worker must see it); a retried request gets this same run.
+        run_id = await context.once("Run", start)
     except DomainError as exc:
         # NOT_ACTIVATED becomes a WefactConnectionError, "already running" a ConflictError.
         return connection_error(context, exc)  # type: ignore[return-value]
     state = context.state
-    run = await wait_for_run(state.sessionmaker, run.id, state.settings.run_wait_seconds)
+    run = await wait_for_run(state.sessionmaker, run_id, state.settings.run_wait_seconds)
     return types.CustomerImport.from_model(run)
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from graphql_api import models
@@ -260,16 +261,21 @@ async def invoice_in_wefact(
 ) -> types.InvoiceInWefactResult:
     """Record and reserve in one transaction, queue the run, wait a little for it."""
     context = info.context
+
+    async def start(session: AsyncSession) -> int:
+        run = await service.start_invoice_run(
+            session, context.workspace_id, context.user_id,
+            registration_refs(input.ids), options_of(input.options),
+        )
+        return run.id
+
     try:
-        async with context.transaction() as session:
-            run = await service.start_invoice_run(
-                session, context.workspace_id, context.user_id,
-                registration_refs(input.ids), options_of(input.options),
-            )
+        # Committed at once (the worker must see it); a retried request gets this same run.
+        run_id = await context.once("Run", start)
     except DomainError as exc:
         return connection_error(context, exc)  # type: ignore[return-value]
     state = context.state
-    row = await wait_for_run(state.sessionmaker, run.id, state.settings.run_wait_seconds)
+    row = await wait_for_run(state.sessionmaker, run_id, state.settings.run_wait_seconds)
     return types.InvoiceRun.from_model(row)
 
 
@@ -278,14 +284,18 @@ async def resume_invoice_run(
 ) -> types.ResumeInvoiceRunResult:
     """Queue a stopped run again; it finds pending invoices by reference before adding."""
     context = info.context
+
+    async def resume(session: AsyncSession) -> int:
+        run = await service.resume_invoice_run(session, context.workspace_id, pk)
+        return run.id
+
     try:
         pk = _run_pk(input.id)
-        async with context.transaction() as session:
-            run = await service.resume_invoice_run(session, context.workspace_id, pk)
+        run_id = await context.once("Run", resume)
     except DomainError as exc:
         return to_error(exc)  # type: ignore[return-value]
     state = context.state
-    row = await wait_for_run(state.sessionmaker, run.id, state.settings.run_wait_seconds)
+    row = await wait_for_run(state.sessionmaker, run_id, state.settings.run_wait_seconds)
     return types.InvoiceRun.from_model(row)
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from graphql_api import models
 from graphql_api.errors import DomainError, NotFound
 from graphql_api.services import auth
+from graphql_api.services.login_throttle import Throttle
 from resolvers.context import Info
 from resolvers.loaders import load_one
 from schema.errors import InvalidInputError, NotFoundError, to_error
@@ -58,10 +59,15 @@ async def api_tokens(info: Info) -> list[types.ApiToken]:
 
 
 async def login(info: Info, input: types.LoginInput) -> types.Session | InvalidInputError:
-    """Exchange e-mail and password for a session token."""
+    """Exchange e-mail and password for a session token (throttled per account and address)."""
+    context = info.context
+    client = getattr(context.request, "client", None)
+    throttle = Throttle.for_request(
+        context.state.sessionmaker, context.state.settings, client.host if client else None
+    )
     try:
         async with info.context.transaction() as session:
-            issued = await auth.login(session, input.email, input.password)
+            issued = await auth.login(session, input.email, input.password, throttle=throttle)
             user = await session.get(models.User, issued.record.user_id)
     except DomainError as exc:
         return to_error(exc)  # type: ignore[return-value]

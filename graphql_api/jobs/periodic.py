@@ -46,6 +46,19 @@ async def _status_sync(runner: JobRunner, timestamp: int) -> None:
     await start_periodic_status_syncs(runner, timestamp)
 
 
+async def _expire_guards(runner: JobRunner, timestamp: int) -> None:
+    # Imported here, like the others: services import the jobs package.
+    import datetime as dt
+
+    from graphql_api.services.idempotency import forget_expired
+    from graphql_api.services.login_throttle import forget_stale
+
+    state = runner.state
+    await forget_expired(state.sessionmaker)
+    window = dt.timedelta(seconds=state.settings.login_window_seconds)
+    await forget_stale(state.sessionmaker, window)
+
+
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # Resume or fail runs whose worker died; re-queue runs that lost their job.
     PeriodicJob(name="maintenance:reap_runs", cron="* * * * *", run=_reap_runs),
@@ -55,4 +68,6 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     # The invoice status sync (WeFact has no webhooks): a STATUS_SYNC run per workspace with
     # an active connection (skipping workspaces whose sync is still active), every 15 minutes.
     PeriodicJob(name="periodic:invoice_status_sync", cron="*/15 * * * *", run=_status_sync),
+    # Forget expired Idempotency-Key answers and login-throttle rows whose window is over.
+    PeriodicJob(name="maintenance:expire_guards", cron="17 * * * *", run=_expire_guards),
 )

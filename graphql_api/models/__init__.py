@@ -14,6 +14,7 @@ from graphql_api.models.domain import (
     TimeEntry,
     Trip,
 )
+from graphql_api.models.guards import IdempotencyKey, LoginThrottle
 from graphql_api.models.invoicing import Invoice, InvoiceLine, InvoiceStatus, LineKind
 from graphql_api.models.runs import Run, RunKind, RunStatus
 from graphql_api.models.tenancy import ADMIN_ROLES, ApiToken, Role, TokenKind, User, Workspace
@@ -28,11 +29,13 @@ __all__ = [
     "Customer",
     "Expense",
     "ExpenseCategory",
+    "IdempotencyKey",
     "Invoice",
     "InvoiceLine",
     "InvoiceMode",
     "InvoiceStatus",
     "LineKind",
+    "LoginThrottle",
     "Project",
     "ProjectActivity",
     "RegistrationStatus",

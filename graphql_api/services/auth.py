@@ -13,6 +13,7 @@ from graphql_api.errors import InvalidInput, NotFound
 from graphql_api.models import ApiToken, Role, TokenKind, User, Workspace
 from graphql_api.security import hash_password, hash_token, new_token, verify_password
 from graphql_api.services.domain.validation import MAX_NAME_LENGTH, required_text
+from graphql_api.services.login_throttle import Throttle
 
 SESSION_LIFETIME = dt.timedelta(days=30)
 # Recording every single use would turn each read into a write; once a minute is plenty.
@@ -69,8 +70,16 @@ async def issue_token(
     return IssuedToken(plaintext, record)
 
 
-async def login(session: AsyncSession, email: str, password: str) -> IssuedToken:
-    """Check e-mail and password and issue a session token."""
+async def login(
+    session: AsyncSession, email: str, password: str, *, throttle: Throttle | None = None
+) -> IssuedToken:
+    """Check e-mail and password and issue a session token.
+
+    With ``throttle``, the attempt is counted first (for the account and the caller's
+    address) and refused with ``LoginThrottled`` past the limit, without checking it.
+    """
+    if throttle is not None:
+        await throttle.admit(email)
     user = await session.scalar(
         select(User).where(func.lower(User.email) == email.strip().lower(), User.active)
     )
@@ -81,6 +90,8 @@ async def login(session: AsyncSession, email: str, password: str) -> IssuedToken
         raise InvalidInput(
             "E-mail address or password is wrong.", field="password", code="INVALID_CREDENTIALS"
         )
+    if throttle is not None:
+        await throttle.forgive(email)
     return await issue_token(
         session, user, kind=TokenKind.SESSION, name="login", expires_at=utcnow() + SESSION_LIFETIME
     )
