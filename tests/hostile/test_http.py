@@ -7,6 +7,7 @@ the event loop.
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import AsyncIterator
 from typing import Any
@@ -221,3 +222,50 @@ async def test_argon2_runs_off_the_event_loop(
     await gql.post(query, token="")
     assert threads
     assert loop_thread not in threads
+
+
+# --- security headers -----------------------------------------------------------------------
+
+
+async def test_security_headers_on_every_answer(http: httpx.AsyncClient, owner: Member) -> None:
+    from graphql_api.middleware import CONTENT_SECURITY_POLICY
+
+    answers = [
+        await http.get("/healthz"),
+        await http.post("/graphql", json={"query": "{ __typename }"}),
+        await http.get("/graphql", headers={"Accept": "text/html"}),
+        await http.post("/graphql", content=b"null", headers=JSON),
+        await http.put("/graphql"),
+    ]
+    for response in answers:
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY
+
+
+async def test_the_csp_allows_what_the_graphiql_page_loads(http: httpx.AsyncClient) -> None:
+    from graphql_api.middleware import CONTENT_SECURITY_POLICY
+
+    page = (await http.get("/graphql", headers={"Accept": "text/html"})).text
+    policy = {
+        directive.split()[0]: directive.split()[1:]
+        for directive in CONTENT_SECURITY_POLICY.split("; ")
+    }
+    scripts = re.findall(r'<script[^>]*\bsrc="([^"]+)"', page)
+    styles = re.findall(r'<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"|<link[^>]*href="([^"]+)"[^>]*rel="stylesheet"', page)
+    assert scripts, "GraphiQL's page loads scripts"
+    for url in scripts:
+        assert _allowed(url, policy["script-src"]), url
+    for found in styles:
+        url = found[0] or found[1]
+        assert _allowed(url, policy["style-src"]), url
+    if re.search(r"<script>(?!\s*</script>)", page):  # inline script
+        assert "'unsafe-inline'" in policy["script-src"]
+
+
+def _allowed(url: str, sources: list[str]) -> bool:
+    if url.startswith("/") and "'self'" in sources:
+        return True
+    return any(url.startswith(source.rstrip("/") + "/") for source in sources if "://" in source)
