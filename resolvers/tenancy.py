@@ -66,8 +66,11 @@ async def login(info: Info, input: types.LoginInput) -> types.Session | InvalidI
         context.state.sessionmaker, context.state.settings, client.host if client else None
     )
     try:
-        async with info.context.transaction() as session:
-            issued = await auth.login(session, input.email, input.password, throttle=throttle)
+        user_id = await auth.check_login(
+            context.session, input.email, input.password, throttle=throttle
+        )
+        async with context.transaction() as session:
+            issued = await auth.issue_session(session, user_id)
             user = await session.get(models.User, issued.record.user_id)
     except DomainError as exc:
         return to_error(exc)  # type: ignore[return-value]

@@ -16,9 +16,9 @@ import asyncpg
 import httpx
 import pytest
 
+from graphql_api import security
 from graphql_api.app import AppState
 from graphql_api.db import plain_url
-from graphql_api.services import auth
 from tests.conftest import GraphQLClient, Member
 
 JSON = {"Content-Type": "application/json"}
@@ -211,13 +211,13 @@ async def test_argon2_runs_off_the_event_loop(
 ) -> None:
     loop_thread = threading.get_ident()
     threads: list[int] = []
-    original = auth.verify_password
+    original = security.verify_password
 
     def recording(password_hash: str | None, password: str) -> bool:
         threads.append(threading.get_ident())
         return original(password_hash, password)
 
-    monkeypatch.setattr(auth, "verify_password", recording)
+    monkeypatch.setattr(security, "verify_password", recording)
     query = 'mutation { login(input: {email: "owner@acme.test", password: "wrong"}) { __typename } }'
     await gql.post(query, token="")
     assert threads

@@ -11,9 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
+from graphql_api import security
 from graphql_api.app import AppState, create_app
 from graphql_api.models import LoginThrottle, Role
-from graphql_api.services import auth
 from graphql_api.services.login_throttle import forget_stale
 from tests.conftest import GraphQLClient, Member, add_member
 from tests.hostile.server import server_process
@@ -38,13 +38,13 @@ async def _login(gql: GraphQLClient, password: str, email: str = "owner@acme.tes
 def verifications(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Passwords argon2 was asked to check (a throttled attempt must not reach it)."""
     checked: list[str] = []
-    original = auth.verify_password
+    original = security.verify_password
 
     def counting(password_hash: str | None, password: str) -> bool:
         checked.append(password)
         return original(password_hash, password)
 
-    monkeypatch.setattr(auth, "verify_password", counting)
+    monkeypatch.setattr(security, "verify_password", counting)
     return checked
 
 
