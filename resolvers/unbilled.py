@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api import models
 from graphql_api.errors import DomainError, InvalidInput, NotFound
@@ -93,28 +94,38 @@ async def invoice_unbilled(
             # Same union as invoiceInWefact: an unknown id is a bad input (not NOT_FOUND,
             # which would map to NotFoundError).
             raise InvalidInput(exc.message, field="projectIds", code="UNKNOWN_PROJECT") from None
-        async with context.transaction() as session:
+
+        async def start(session: AsyncSession) -> int:
             run = await start_unbilled_run(
                 session, context.workspace_id, user_id=context.user_id,
                 project_ids=project_ids, until=input.until, options=options_of(input.options),
             )
+            return run.id
+
+        # Committed at once (the worker must see it); a retried request gets this same run.
+        run_id = await context.once("Run", start)
     except DomainError as exc:
         return connection_error(context, exc)  # type: ignore[return-value]
     state = context.state
-    row = await wait_for_run(state.sessionmaker, run.id, state.settings.run_wait_seconds)
+    row = await wait_for_run(state.sessionmaker, run_id, state.settings.run_wait_seconds)
     return InvoiceRun.from_model(row)
 
 
 async def sync_invoice_statuses(info: Info) -> types.SyncInvoiceStatusesResult:
     """Queue a status sync (or return the one already queued), wait a little for it."""
     context = info.context
+
+    async def start(session: AsyncSession) -> int:
+        run = await start_status_sync(
+            services(context), session, context.workspace_id, context.user_id
+        )
+        return run.id
+
     try:
-        async with context.transaction() as session:
-            run = await start_status_sync(
-                services(context), session, context.workspace_id, context.user_id
-            )
+        # Committed at once (the worker must see it); a retried request gets this same run.
+        run_id = await context.once("Run", start)
     except DomainError as exc:
         return connection_error(context, exc)  # type: ignore[return-value]
     state = context.state
-    row = await wait_for_run(state.sessionmaker, run.id, state.settings.run_wait_seconds)
+    row = await wait_for_run(state.sessionmaker, run_id, state.settings.run_wait_seconds)
     return Run.from_model(row)

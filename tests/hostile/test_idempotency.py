@@ -295,3 +295,54 @@ async def test_killed_after_a_run_was_committed_the_retry_returns_that_run(
             select(func.count()).select_from(Run).where(Run.kind == RunKind.CUSTOMER_IMPORT)
         )
     assert count == 1
+
+
+async def test_login_with_a_key_is_scoped_to_the_address_and_issues_one_session(
+    http: httpx.AsyncClient, owner: Member, state: AppState
+) -> None:
+    from graphql_api.models import ApiToken, TokenKind
+
+    login = """
+    mutation { login(input: {email: "owner@acme.test", password: "pw-123456"}) {
+      __typename ... on Session { token } } }
+    """
+    headers = {"Idempotency-Key": "login-1"}
+    first = await http.post("/graphql", json={"query": login}, headers=headers)
+    retry = await http.post("/graphql", json={"query": login}, headers=headers)
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert retry.json() == first.json()
+    async with state.sessionmaker() as session:
+        sessions = await session.scalar(
+            select(func.count()).select_from(ApiToken).where(ApiToken.kind == TokenKind.SESSION)
+        )
+    assert sessions == 1
+    [key] = await _keys(state)
+    assert key.scope == "address:127.0.0.1"
+    # The stored answer holds the token: only encrypted.
+    token = first.json()["data"]["login"]["token"]
+    assert token.encode() not in (key.response_body or b"")
+
+
+async def test_a_run_started_under_a_key_is_committed_before_the_wait(
+    http: httpx.AsyncClient, owner: Member, gql: GraphQLClient, state: AppState, wefact: Emulator
+) -> None:
+    from graphql_api.jobs.worker import open_jobs  # the `state` fixture emptied the queue
+
+    assert (await activate(gql, wefact))["__typename"] == "WefactSettings"
+    query = "mutation { importCustomers { __typename ... on CustomerImport { id status created } } }"
+    headers = {"Authorization": f"Bearer {owner.token}", "Idempotency-Key": "run-1"}
+    async with open_jobs(state, periodic=False) as jobs:
+        worker = asyncio.create_task(jobs.run_worker(wait=True, name="idempotency"))
+        try:
+            first = await http.post("/graphql", json={"query": query}, headers=headers)
+            retry = await http.post("/graphql", json={"query": query}, headers=headers)
+        finally:
+            worker.cancel()
+            await asyncio.gather(worker, return_exceptions=True)
+    # The worker saw the run while the mutation waited: it answers with the finished import.
+    assert first.json()["data"]["importCustomers"]["status"] == "SUCCEEDED"
+    assert first.json()["data"]["importCustomers"]["created"] == 5
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert retry.content == first.content
+    [key] = await _keys(state)
+    assert (key.status, key.resource_kind) == ("COMPLETED", "Run")
