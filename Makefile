@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Where `make run` listens: `make run PORT=8001` (or HOST=0.0.0.0 to listen on every address).
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: install run test test-db lint schema bench bench-quick clean
 
@@ -18,18 +21,21 @@ install: $(STAMP)
 
 ## Serve the API (embedded PostgreSQL unless DATABASE_URL is set; --demo when unset).
 run: install
-	@if [ -z "$$DATABASE_URL" ]; then $(BIN)/graphql-api serve --demo; else $(BIN)/graphql-api serve; fi
+	@if [ -z "$$DATABASE_URL" ]; then demo=--demo; fi; \
+	exec $(BIN)/graphql-api serve $$demo --host "$(HOST)" --port "$(PORT)"
 
 ## The whole test suite (embedded PostgreSQL unless TEST_DATABASE_URL is set).
 test: install
 	$(BIN)/pytest
 
-## Only the tests that use the database.
+## Only the tests that use the database (the browser tests need Chromium: see .ci/run).
 test-db: install
-	$(BIN)/pytest -m db
+	$(BIN)/pytest -m "db and not browser"
 
+## ruff, the import contracts of pyproject.toml (layers point one way), mypy strict.
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/mypy bench
 

@@ -19,7 +19,8 @@ from bench.data import seed_catalog, seed_time_entries
 from bench.database import connect
 from bench.load import post_load
 from bench.servers import running
-from graphql_api.app import AppState, create_app
+from graphql_api.app import AppState
+from graphql_api.composition import build_app
 
 QUERY = """
 query TimeEntries($first: Int!) {
@@ -59,7 +60,7 @@ def counting_statements(state: AppState) -> Iterator[list[str]]:
 
 async def statement_counts(state: AppState, token: str) -> dict[str, int]:
     """SQL statements per list request for ``first: 10`` and ``first: 100`` (in process)."""
-    app = create_app(state, close_state_on_shutdown=False)
+    app = build_app(state, close_state_on_shutdown=False)
     transport = httpx.ASGITransport(app=app)
     headers = {"Authorization": f"Bearer {token}"}
     counts: dict[str, int] = {}

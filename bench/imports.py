@@ -79,7 +79,7 @@ async def run(state: AppState, database_url: str, sizes: Sizes, report: Report, 
     raw_first_seconds: list[float] = []
     first_calls: list[int] = []
     repeat_calls: list[int] = []
-    async with emulator(state) as emu, open_jobs(state, periodic=False) as runner:
+    async with emulator(state) as emu, open_jobs(state) as runner:
         emu.seed_debtors(sizes.import_debtors)
         for repetition in range(sizes.import_repetitions):
             workspace_id, owner_id, _ = await new_workspace(

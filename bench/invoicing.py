@@ -40,7 +40,7 @@ from graphql_api.services.invoicing import (
 )
 from graphql_api.services.invoicing.selection import MAX_SELECTION
 from integrations import InvoiceInput, InvoiceLineInput
-from schema.relay import to_global_id
+from resolvers.ids import global_id
 
 
 async def _batches(state: AppState, workspace_id: int) -> list[list[int]]:
@@ -76,7 +76,7 @@ async def _invoice(
     phases: list[float],
 ) -> tuple[Run, int]:
     refs = [
-        RegistrationRef(RegKind.TIME_ENTRY, pk, str(to_global_id("TimeEntry", pk))) for pk in ids
+        RegistrationRef(RegKind.TIME_ENTRY, pk, str(global_id("TimeEntry", pk))) for pk in ids
     ]
     began = time.perf_counter()
     async with state.sessionmaker() as session, session.begin():
@@ -152,7 +152,7 @@ async def run(state: AppState, database_url: str, sizes: Sizes, report: Report, 
     record_seconds: list[float] = []
     customers = sizes.invoice_customers
     runs_per_repetition = 0
-    async with emulator(state) as emu, open_jobs(state, periodic=False) as runner:
+    async with emulator(state) as emu, open_jobs(state) as runner:
         for repetition in range(sizes.invoice_repetitions):
             conn = await connect(database_url)
             try:

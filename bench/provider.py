@@ -15,10 +15,9 @@ from sqlalchemy import select, update
 from graphql_api.app import AppState
 from graphql_api.models import Subscription, WefactProduct, WefactSettings
 from graphql_api.services.wefact.connection import ProviderServices, activate
-from integrations import InvoicingProvider, make_provider
+from integrations import InvoicingProvider, PacerRegistry, make_provider
 from integrations.emulator.server import serve_emulator
 from integrations.emulator.state import EmulatorState
-from integrations.pacing import reset_shared_pacers
 
 EMULATOR_API_KEY = "bench-emulator-key-0123456789"
 UNLIMITED = 10**9
@@ -31,7 +30,7 @@ async def emulator(state: AppState) -> AsyncIterator[EmulatorState]:
     emulator_state.rate_limit_per_minute = UNLIMITED
     emulator_state.rate_limit_per_hour = UNLIMITED
     emulator_state.seed_products()
-    reset_shared_pacers()
+    state.providers.pacers = PacerRegistry()  # no budget left over from an earlier part
     previous = state.settings.wefact_api_url
     async with serve_emulator(emulator_state) as url:
         state.settings.wefact_api_url = url
@@ -43,7 +42,7 @@ async def emulator(state: AppState) -> AsyncIterator[EmulatorState]:
 
 def services(state: AppState) -> ProviderServices:
     """What the WeFact services need from the app state."""
-    return ProviderServices(state.settings, state.secret_box, state.http)
+    return ProviderServices.of(state)
 
 
 async def activate_workspace(state: AppState, workspace_id: int) -> None:

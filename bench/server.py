@@ -16,9 +16,11 @@ from bench.common import BENCH_SECRET_KEY
 
 
 def build_app(kind: str, database_url: str) -> Any:
-    """Our real app (``create_app``) or the hand-written baseline."""
+    """Our real app (``build_app``) or the hand-written baseline (each process imports only
+    its own server's code)."""
     if kind == "graphql":
-        from graphql_api.app import AppState, create_app
+        from graphql_api.app import AppState
+        from graphql_api.composition import build_app as build_graphql_app
         from graphql_api.settings import Settings
 
         settings = Settings(
@@ -26,7 +28,7 @@ def build_app(kind: str, database_url: str) -> Any:
             secret_key=BENCH_SECRET_KEY,
             allow_private_integration_urls=True,
         )
-        return create_app(AppState.create(settings, database_url))
+        return build_graphql_app(AppState.create(settings, database_url))
     if kind == "baseline":
         from bench.baseline import create_baseline_app
 

@@ -5,20 +5,23 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.types import ASGIApp
 
+from graphql_api import graphiql
 from graphql_api.db import create_engine, create_sessionmaker
 from graphql_api.middleware import AccessLog, BodyLimit, SecurityHeaders
+from graphql_api.resources import Resources
 from graphql_api.security import SecretBox
 from graphql_api.settings import Settings
 
@@ -26,15 +29,11 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class AppState:
-    """What requests share: settings, the database, the secret box and one HTTP client."""
+class AppState(Resources):
+    """What requests share: the process's resources (with its provider runtime) and the
+    engine behind its sessions."""
 
-    settings: Settings
     engine: AsyncEngine
-    sessionmaker: async_sessionmaker[AsyncSession]
-    secret_box: SecretBox
-    http: httpx.AsyncClient
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def create(cls, settings: Settings, database_url: str) -> AppState:
@@ -47,6 +46,7 @@ class AppState:
             secret_box=SecretBox(settings.resolved_secret_key(), settings.previous_secret_keys),
             # One shared client for all provider calls: pooled connections, bounded timeouts.
             http=httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0)),
+            database_url=database_url,
         )
 
     async def close(self) -> None:
@@ -72,11 +72,61 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
-def create_app(state: AppState, *, close_state_on_shutdown: bool = True) -> Starlette:
-    """The Starlette app: ``/graphql`` (HTTP + graphql-transport-ws), ``/healthz``, ``/readyz``."""
-    from resolvers.http import GraphQLApp
+CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key")
+"""What a page on another origin may send: the token, JSON, and the retry key of mutations."""
 
-    graphql_app = GraphQLApp(state)
+CORS_MAX_AGE_SECONDS = 600
+"""How long a browser may reuse a preflight answer."""
+
+
+def cors_middleware(settings: Settings) -> list[Middleware]:
+    """CORS for the origins in CORS_ORIGINS; none at all when it is empty.
+
+    Listed origins are echoed back and may send credentials; ``*`` answers any origin but
+    never with credentials (browsers refuse that pair, and it would let every site use a
+    visitor's credentials). Tokens travel in ``Authorization``, which works either way.
+    """
+    origins = settings.cors_origins
+    if not origins:
+        return []
+    wildcard = origins == ["*"]
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=list(CORS_REQUEST_HEADERS),
+            allow_credentials=not wildcard,
+            max_age=CORS_MAX_AGE_SECONDS,
+        )
+    ]
+
+
+def middleware(settings: Settings) -> list[Middleware]:
+    """What wraps every route, outermost first.
+
+    The access line sees every answer (413s and preflights included); the security headers
+    go on every answer; CORS sits outside the body limit (and the view's time limit), so a
+    413 or 503 still carries the CORS headers a browser needs to let the page read it, and
+    a preflight is answered before any limit applies.
+    """
+    return [
+        Middleware(AccessLog),
+        Middleware(SecurityHeaders),
+        *cors_middleware(settings),
+        Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+    ]
+
+
+def create_app(
+    state: AppState, graphql_app: ASGIApp, *, close_state_on_shutdown: bool = True
+) -> Starlette:
+    """The Starlette app: ``/graphql`` (HTTP + graphql-transport-ws), ``/healthz``, ``/readyz``,
+    GraphiQL's assets under ``/graphiql`` when GraphiQL is on, and CORS for CORS_ORIGINS.
+
+    ``graphql_app`` serves ``/graphql``; the composition root (``graphql_api.composition``)
+    builds it, so this module knows nothing of the GraphQL layer.
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -84,21 +134,15 @@ def create_app(state: AppState, *, close_state_on_shutdown: bool = True) -> Star
         if close_state_on_shutdown:
             await state.close()
 
-    app = Starlette(
-        routes=[
-            # Every method reaches the view, which answers the unsupported ones with a JSON 405.
-            Route("/graphql", graphql_app),
-            WebSocketRoute("/graphql", graphql_app),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-        ],
-        lifespan=lifespan,
-        middleware=[
-            # Outermost first: the access line sees every answer, the 413s included.
-            Middleware(AccessLog),
-            Middleware(SecurityHeaders),
-            Middleware(BodyLimit, max_bytes=state.settings.max_body_bytes),
-        ],
-    )
+    routes: list[BaseRoute] = [
+        # Every method reaches the view, which answers the unsupported ones with a JSON 405.
+        Route("/graphql", graphql_app),
+        WebSocketRoute("/graphql", graphql_app),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if state.settings.graphiql:
+        routes.append(Mount(graphiql.STATIC_PATH, app=graphiql.static_files(), name="graphiql"))
+    app = Starlette(routes=routes, middleware=middleware(state.settings), lifespan=lifespan)
     app.state.app_state = state
     return app

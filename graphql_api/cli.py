@@ -20,8 +20,14 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="serve the GraphQL API under uvicorn")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="API processes sharing the port (one PostgreSQL; see README, Production)",
+    )
     serve.add_argument(
         "--demo",
         action="store_true",
@@ -92,7 +98,7 @@ def _run_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "serve":
         from graphql_api.serve import serve
 
-        serve(settings, host=args.host, port=args.port, demo=args.demo)
+        serve(settings, host=args.host, port=args.port, demo=args.demo, workers=args.workers)
     elif args.command == "migrate":
         _migrate(settings)
     elif args.command == "rotate-secrets":

@@ -11,13 +11,17 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import socket
+from dataclasses import dataclass
 from decimal import Decimal
 
 import uvicorn
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graphql_api.app import AppState, create_app
+from graphql_api.app import AppState
+from graphql_api.composition import add_in_process_worker, build_app
+from graphql_api.listening import bound_port, graphql_url, uvicorn_config
 from graphql_api.migrate import upgrade
 from graphql_api.models import (
     Activity,
@@ -35,10 +39,11 @@ from graphql_api.models import (
     Workspace,
 )
 from graphql_api.runtime import database_url
-from graphql_api.serve import add_in_process_worker
 from graphql_api.services.auth import create_workspace, issue_token
 from graphql_api.services.wefact.connection import ProviderServices, activate
 from graphql_api.settings import Settings
+from integrations.emulator.server import serve_emulator
+from integrations.emulator.state import EmulatorState
 
 logger = logging.getLogger(__name__)
 
@@ -48,13 +53,52 @@ DEMO_PASSWORD = "demo-password"  # noqa: S105 - a published demo login on a loca
 DEMO_API_KEY = "demo-wefact-api-key-0000"
 
 
-def demo_emulator_state() -> object:
-    """An emulated WeFact with products and some debtors (one matches a demo customer)."""
-    from integrations.emulator.state import EmulatorState
+@dataclass(frozen=True)
+class DemoCustomer:
+    """A demo customer; one with a number is also a debtor in the demo's WeFact."""
 
+    name: str
+    city: str
+    customer_number: str | None = None
+    email: str | None = None
+    country: str = "NL"
+
+    def debtor_fields(self) -> dict[str, object]:
+        """The same customer as the emulator's debtor (WeFact's field names).
+
+        Every field the customer import takes from WeFact agrees with the demo's row, so
+        importing links the customer and changes nothing a user sees.
+        """
+        return {
+            "DebtorCode": self.customer_number,
+            "CompanyName": self.name,
+            "City": self.city,
+            "Country": self.country,
+            "EmailAddress": self.email or "",
+        }
+
+
+BAKERY = DemoCustomer(
+    "Bakkerij De Korenschoof", "Utrecht", "DB10000", "info@korenschoof.example"
+)
+STUDIO = DemoCustomer("Studio Noord", "Groningen", None, "hallo@studionoord.example")
+HOSTING_CLIENT = DemoCustomer("Hosting Klant BV", "Amsterdam", "HK-001")
+DEMO_CUSTOMERS = (BAKERY, STUDIO, HOSTING_CLIENT)
+"""Studio Noord has no customer number: invoicing it creates its debtor in WeFact."""
+
+OTHER_DEBTORS = 25
+"""Debtors the demo's WeFact has besides the demo's customers (the import adds them)."""
+
+
+def demo_emulator_state() -> EmulatorState:
+    """An emulated WeFact with products, the demo's numbered customers and other debtors."""
     state = EmulatorState(flavor="wefact", api_key=DEMO_API_KEY)
     state.seed_products()
-    state.seed_debtors(25)
+    for customer in DEMO_CUSTOMERS:
+        if customer.customer_number is not None:
+            state.add_debtor(**customer.debtor_fields())
+    # Numbered after DB10000, so none takes a demo customer's number.
+    state.seed_debtors(OTHER_DEBTORS)
     return state
 
 
@@ -82,31 +126,9 @@ async def _seed(session: AsyncSession, workspace: Workspace, owner: User) -> Non
     owner.name = "Demo Owner"
     owner.hourly_rate = Decimal("85.00")
     ws = workspace.id
-    linked = Customer(
-        workspace_id=ws,
-        name="Bakkerij De Korenschoof",
-        customer_number="DB10000",
-        email="info@korenschoof.example",
-        city="Utrecht",
-        country="NL",
-        hourly_rate=Decimal("90.00"),
-        payment_term_days=14,
-    )
-    new = Customer(
-        workspace_id=ws,
-        name="Studio Noord",
-        email="hallo@studionoord.example",
-        city="Groningen",
-        country="NL",
-        mileage_rate=Decimal("0.25"),
-    )
-    retainer = Customer(
-        workspace_id=ws,
-        name="Hosting Klant BV",
-        customer_number="HK-001",
-        city="Amsterdam",
-        country="NL",
-    )
+    linked = _customer(ws, BAKERY, hourly_rate=Decimal("90.00"), payment_term_days=14)
+    new = _customer(ws, STUDIO, mileage_rate=Decimal("0.25"))
+    retainer = _customer(ws, HOSTING_CLIENT)
     session.add_all([linked, new, retainer])
     design = Activity(
         workspace_id=ws, name="Design", hourly_rate=Decimal("95.00"), wefact_product_code="P0001"
@@ -215,9 +237,22 @@ async def _seed(session: AsyncSession, workspace: Workspace, owner: User) -> Non
     await session.flush()
 
 
+def _customer(workspace_id: int, demo: DemoCustomer, **ours: object) -> Customer:
+    """The customer row of a demo customer, with the columns we own (rates, term) added."""
+    return Customer(
+        workspace_id=workspace_id,
+        name=demo.name,
+        customer_number=demo.customer_number,
+        email=demo.email,
+        city=demo.city,
+        country=demo.country,
+        **ours,
+    )
+
+
 async def activate_demo(state: AppState, workspace_id: int) -> None:
     """Activate WeFact against the in-process emulator and pick the demo products."""
-    services = ProviderServices(state.settings, state.secret_box, state.http)
+    services = ProviderServices.of(state)
     row = await activate(
         services,
         state.sessionmaker,
@@ -234,46 +269,35 @@ async def activate_demo(state: AppState, workspace_id: int) -> None:
 
 def announce(host: str, port: int, token: str) -> None:
     """Tell the newcomer where to go and how to authenticate."""
-    url = f"http://{host}:{port}/graphql"
-    print(f"\nDemo ready. GraphiQL: {url}", flush=True)
+    print(f"\nDemo ready. GraphiQL: {graphql_url(host, port)}", flush=True)
     print(f"Log in as {DEMO_EMAIL} / {DEMO_PASSWORD}, or send this header:", flush=True)
     print(json.dumps({"Authorization": f"Bearer {token}"}), flush=True)
 
 
-def serve_demo(settings: Settings, *, host: str, port: int) -> None:
-    """Embedded (or configured) database, emulator, demo data, one worker, the API."""
+def serve_demo(settings: Settings, *, sock: socket.socket, host: str) -> None:
+    """Embedded (or configured) database, emulator, demo data, one worker, the API on
+    ``sock`` (bound by ``serve``, so a busy port was reported before any of this)."""
     with database_url(settings) as url:
         upgrade(url)
-        asyncio.run(_serve_demo(settings, url, host, port))
+        asyncio.run(_serve_demo(settings, url, sock, host))
 
 
-async def _serve_demo(settings: Settings, url: str, host: str, port: int) -> None:
-    from integrations.emulator.server import serve_emulator
-
-    async with serve_emulator(demo_emulator_state()) as emulator_url:  # type: ignore[arg-type]
+async def _serve_demo(settings: Settings, url: str, sock: socket.socket, host: str) -> None:
+    async with serve_emulator(demo_emulator_state()) as emulator_url:
         # The demo talks to the emulator on loopback, which production settings forbid.
         settings.wefact_api_url = emulator_url
         settings.allow_private_integration_urls = True
         state = AppState.create(settings, url)
         workspace_id, token = await ensure_demo_workspace(state)
         await activate_demo(state, workspace_id)
-        app = create_app(state)
+        app = build_app(state)
         add_in_process_worker(app, state)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                app,
-                host=host,
-                port=port,
-                log_config=None,
-                access_log=False,
-                timeout_graceful_shutdown=10,
-            )
-        )
+        server = uvicorn.Server(uvicorn_config(app))
         print(f"WeFact emulator on {emulator_url}", flush=True)
-        serving = asyncio.create_task(server.serve())
+        serving = asyncio.create_task(server.serve(sockets=[sock]))
         # Announce only once the API accepts connections: scripts use the token at once.
         while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn offers a flag, not an event
             await asyncio.sleep(0.05)
         if server.started:
-            announce(host, port, token)
+            announce(host, bound_port(sock), token)
         await serving

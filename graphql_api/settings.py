@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -44,6 +45,13 @@ class Settings(BaseSettings):
     )
     allow_private_integration_urls: bool = False
     graphiql: bool = True
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Comma-separated origins (scheme://host[:port]) whose pages may call the API from "
+            "a browser; `*` for any origin (then without credentials). Empty: no CORS headers."
+        ),
+    )
     log_level: str = "INFO"
     run_wait_seconds: float = Field(
         default=5.0,
@@ -138,6 +146,18 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _check_cors_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list):
+            return value
+        origins = [cors_origin(str(item)) for item in value]
+        if "*" in origins and len(origins) > 1:
+            raise ValueError("`*` allows every origin; give it alone or list the origins")
+        return list(dict.fromkeys(origins))
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str | None) -> str | None:
@@ -181,6 +201,28 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+
+def cors_origin(value: str) -> str:
+    """One CORS_ORIGINS entry as browsers send it in ``Origin`` (a trailing slash dropped)."""
+    if value == "*":
+        return value
+    parts = urlsplit(value.rstrip("/"))
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"{value!r} is not an origin such as https://app.example.com")
+    if parts.path or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(
+            f"{value!r}: an origin is scheme://host[:port] only, without path or query"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{value!r} has an invalid port") from None
+    # Browsers send the scheme and host in lower case and leave out a default port.
+    default = {"http": 80, "https": 443}[parts.scheme]
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    netloc = host if port in (None, default) else f"{host}:{port}"
+    return f"{parts.scheme}://{netloc}"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -12,6 +12,7 @@ from .errors import (
     ApiDisabledError,
     AuthenticationError,
     FirewalledError,
+    InconclusiveLookupError,
     IpNotWhitelistedError,
     NotFoundError,
     ProviderError,
@@ -33,8 +34,9 @@ from .models import (
     Page,
     Product,
 )
+from .pacing import PacerRegistry
 from .protocol import InvoicingProvider, ProviderKind
-from .transport import make_http_client
+from .transport import RetryPolicy, make_http_client
 from .wefact import WEFACT_URL, WeFactClient
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "DebtorSummary",
     "FirewalledError",
     "HostFactClient",
+    "InconclusiveLookupError",
     "Invoice",
     "InvoiceInput",
     "InvoiceLine",
@@ -54,11 +57,13 @@ __all__ = [
     "InvoicingProvider",
     "IpNotWhitelistedError",
     "NotFoundError",
+    "PacerRegistry",
     "Page",
     "Product",
     "ProviderError",
     "ProviderKind",
     "RateLimitedError",
+    "RetryPolicy",
     "UnavailableError",
     "ValidationError",
     "WeFactClient",

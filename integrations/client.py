@@ -1,6 +1,16 @@
 """The provider client: one implementation of InvoicingProvider for both APIs.
 
 WeFactClient and HostFactClient only choose the endpoint and the Dialect.
+
+Two rules from the real products shape the lookups (contract §4):
+
+- **List rows are not records.** ``invoice/list`` rows carry a fixed subset of fields (no
+  ``ReferenceNumber``), debtor rows no ``Comment``. Anything matched on such a field lists
+  candidates by a field the rows do carry and confirms each with ``show``.
+- **Never sort by Identifier.** HostFact accepts ``sort=Identifier`` (it is a parameter) but
+  its query then fails and the list answers "no rows" — a lookup that silently finds
+  nothing. Debtors are listed by ``DebtorCode`` (the documented default, unique), invoices in
+  the default order (newest first).
 """
 
 from __future__ import annotations
@@ -14,7 +24,7 @@ import httpx
 
 from .coerce import to_int
 from .dialect import Dialect
-from .errors import unreachable
+from .errors import InconclusiveLookupError, NotFoundError, ValidationError, unreachable
 from .models import (
     Debtor,
     DebtorInput,
@@ -26,12 +36,17 @@ from .models import (
     Page,
     Product,
 )
-from .pacing import RatePacer, Sleep, shared_pacer
+from .pacing import PacerRegistry, RatePacer, Sleep
 from .parsing import parse_debtor, parse_debtor_summary, parse_invoice, parse_product
 from .protocol import MAX_PAGE, ProviderKind
 from .transport import RetryPolicy, Transport
 
 T = TypeVar("T")
+
+#: At most this many list rows are read for one search (five full pages).
+MAX_SEARCH_ROWS = 5 * MAX_PAGE
+#: At most this many candidates are confirmed with ``show`` for one reference lookup.
+MAX_REFERENCE_CANDIDATES = 100
 
 _DEBTOR_FIELDS = {
     "code": "DebtorCode",
@@ -81,11 +96,14 @@ class ProviderClient:
         dialect: Dialect,
         *,
         pacer: RatePacer | None = None,
+        pacers: PacerRegistry | None = None,
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        if pacer is None and dialect.shares_rate_limit:
-            pacer = shared_pacer(endpoint)
+        # WeFact counts calls per source IP: clients given the process's registry share one
+        # budget per endpoint. Without one (tests, scripts) the client paces itself alone.
+        if pacer is None and pacers is not None and dialect.shares_rate_limit:
+            pacer = pacers.for_endpoint(endpoint)
         self._dialect = dialect
         self.endpoint = endpoint
         self._transport = Transport(
@@ -169,7 +187,9 @@ class ProviderClient:
     async def list_debtors(
         self, offset: int = 0, limit: int = MAX_PAGE, modified_since: datetime | None = None
     ) -> Page[DebtorSummary]:
-        params: dict[str, Any] = {"sort": "Identifier", "order": "ASC"}
+        # DebtorCode: the documented default and unique, so paging is stable (new debtors get
+        # the highest code and land at the end).
+        params: dict[str, Any] = {"sort": "DebtorCode", "order": "ASC"}
         if modified_since is not None:
             params["modified"] = {"from": modified_since}
         return await self._page(
@@ -184,9 +204,9 @@ class ProviderClient:
     def iter_debtors(self, modified_since: datetime | None = None) -> AsyncIterator[DebtorSummary]:
         return self._all(lambda offset: self.list_debtors(offset, modified_since=modified_since))
 
-    async def search_debtors(self, text: str, fields: str = "Comment") -> list[DebtorSummary]:
+    async def search_debtors(self, text: str, fields: str = "CompanyName") -> list[DebtorSummary]:
         async def fetch(offset: int) -> Page[DebtorSummary]:
-            params = {"searchat": fields, "searchfor": text, "sort": "Identifier", "order": "ASC"}
+            params = {"searchat": fields, "searchfor": text, "sort": "DebtorCode", "order": "ASC"}
             return await self._page(
                 "debtor",
                 plural="debtors",
@@ -196,7 +216,14 @@ class ProviderClient:
                 limit=MAX_PAGE,
             )
 
-        return [debtor async for debtor in self._all(fetch)]
+        found: list[DebtorSummary] = []
+        async for debtor in self._all(fetch):
+            if len(found) >= MAX_SEARCH_ROWS:
+                raise InconclusiveLookupError(
+                    f"more than {MAX_SEARCH_ROWS} debtors match {text!r} in {fields}"
+                )
+            found.append(debtor)
+        return found
 
     async def show_debtor(self, code: str) -> Debtor:
         envelope = await self._read("debtor", "show", {"DebtorCode": code})
@@ -263,13 +290,16 @@ class ProviderClient:
         offset: int = 0,
         limit: int = MAX_PAGE,
         debtor_code: str | None = None,
+        created_since: datetime | None = None,
     ) -> Page[Invoice]:
-        # Identifier order keeps paging stable while invoices change (no row is skipped).
-        params: dict[str, Any] = {"sort": "Identifier", "order": "ASC"}
+        # The default order (newest first): see the module docstring on sort=Identifier.
+        params: dict[str, Any] = {}
         if modified_since is not None:
             params["modified"] = {"from": modified_since}
+        if created_since is not None:
+            params["created"] = {"from": created_since}
         if debtor_code is not None:
-            # A plain DebtorCode= filter is ignored on HostFact.
+            # A plain DebtorCode= filter is ignored on HostFact; searchfor matches substrings.
             params.update(searchat="DebtorCode", searchfor=debtor_code)
         return await self._page(
             "invoice",
@@ -283,34 +313,56 @@ class ProviderClient:
     def iter_invoices_modified_since(self, since: datetime) -> AsyncIterator[Invoice]:
         return self._all(lambda offset: self.list_invoices(since, offset))
 
-    async def find_invoices_by_reference(self, reference: str) -> list[Invoice]:
-        async def fetch(offset: int) -> Page[Invoice]:
-            params = {
-                "searchat": "ReferenceNumber",
-                "searchfor": reference,
-                "sort": "Identifier",
-                "order": "ASC",
-            }
-            return await self._page(
-                "invoice",
-                plural="invoices",
-                parse=parse_invoice,
-                params=params,
-                offset=offset,
-                limit=MAX_PAGE,
+    async def find_invoices_by_reference(
+        self, reference: str, *, debtor_code: str, created_since: datetime | None = None
+    ) -> list[Invoice]:
+        # List rows carry no ReferenceNumber (and searching it is undocumented): list the
+        # debtor's invoices made since the attempt, confirm each candidate with show.
+        candidates: list[Invoice] = []
+        offset = 0
+        while True:
+            page = await self.list_invoices(
+                offset=offset, debtor_code=debtor_code, created_since=created_since
             )
-
-        # searchfor matches substrings: keep only exact matches.
-        return [
-            invoice async for invoice in self._all(fetch) if invoice.reference_number == reference
-        ]
+            # searchfor matches substrings (DB1000 also finds DB10001): exact codes only.
+            candidates.extend(row for row in page.items if row.debtor_code == debtor_code)
+            if len(candidates) > MAX_REFERENCE_CANDIDATES:
+                since = f" since {created_since:%Y-%m-%d %H:%M}" if created_since else ""
+                raise InconclusiveLookupError(
+                    f"debtor {debtor_code} has more than {MAX_REFERENCE_CANDIDATES} invoices"
+                    f"{since}, too many to check one by one for reference {reference}"
+                )
+            if len(page.items) < MAX_PAGE:
+                break
+            offset += len(page.items)
+        found: list[Invoice] = []
+        for row in candidates:
+            try:
+                invoice = await self.show_invoice(row.identifier)
+            except NotFoundError:
+                continue  # a concept deleted since it was listed
+            if invoice.reference_number == reference:
+                found.append(invoice)
+        return found
 
     async def delete_invoice(self, identifier: int) -> None:
         await self._write("invoice", "delete", {"Identifier": identifier})
 
-    async def credit_invoice(self, identifier: int) -> Invoice:
-        envelope = await self._write("invoice", "credit", {"Identifier": identifier})
-        return parse_invoice(_record(envelope, "invoice"))
+    def _answered_invoice(self, envelope: Mapping[str, Any]) -> Invoice | None:
+        record = envelope.get("invoice")
+        return parse_invoice(record) if isinstance(record, Mapping) else None
+
+    async def credit_invoice(self, identifier: int) -> Invoice | None:
+        try:
+            envelope = await self._write("invoice", "credit", {"Identifier": identifier})
+        except ValidationError:
+            # Credited already (an earlier call whose answer was lost, or by hand)? Then
+            # this call's work is done; anything else is a real refusal.
+            if (await self.show_invoice(identifier)).status == InvoiceStatus.CANCELLED:
+                return None
+            raise
+        credit = self._answered_invoice(envelope)
+        return credit if credit is not None and credit.identifier != identifier else None
 
     async def book_invoice(self, identifier: int) -> Invoice:
         params = {"Identifier": identifier, "Status": int(InvoiceStatus.SENT)}
@@ -318,9 +370,21 @@ class ProviderClient:
         return parse_invoice(_record(envelope, "invoice"))
 
     async def send_invoice(self, identifier: int) -> Invoice:
+        # sendbyemail e-mails again each time it is called: only a concept is sent.
+        current = await self.show_invoice(identifier)
+        if not current.is_concept:
+            return current
         envelope = await self._write("invoice", "sendbyemail", {"Identifier": identifier})
-        return parse_invoice(_record(envelope, "invoice"))
+        return self._answered_invoice(envelope) or await self.show_invoice(identifier)
 
     async def mark_as_paid(self, identifier: int) -> Invoice:
-        envelope = await self._write("invoice", "markaspaid", {"Identifier": identifier})
-        return parse_invoice(_record(envelope, "invoice"))
+        try:
+            envelope = await self._write("invoice", "markaspaid", {"Identifier": identifier})
+        except ValidationError:
+            # HostFact refuses an invoice that is paid already ("The invoice is already paid").
+            current = await self.show_invoice(identifier)
+            if current.status == InvoiceStatus.PAID:
+                return current
+            raise
+        # HostFact answers with messages only; WeFact's answer is undocumented.
+        return self._answered_invoice(envelope) or await self.show_invoice(identifier)

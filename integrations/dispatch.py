@@ -6,7 +6,9 @@ import httpx
 
 from .errors import ProviderError
 from .hostfact import HostFactClient
+from .pacing import PacerRegistry
 from .protocol import InvoicingProvider, ProviderKind
+from .transport import RetryPolicy
 from .wefact import WEFACT_URL, WeFactClient
 
 
@@ -16,13 +18,18 @@ def make_provider(
     api_key: str,
     hostfact_url: str | None = None,
     wefact_url: str = WEFACT_URL,
+    *,
+    pacers: PacerRegistry | None = None,
+    retry: RetryPolicy | None = None,
 ) -> InvoicingProvider:
+    """The client for one connection. Pass the process's ``pacers`` and ``retry`` policy so
+    every client shares WeFact's budget and one retry policy."""
     if kind == "WEFACT":
-        return WeFactClient(http, api_key, wefact_url)
+        return WeFactClient(http, api_key, wefact_url, pacers=pacers, retry=retry)
     if kind == "HOSTFACT":
         if not hostfact_url:
             raise ProviderError(
                 "Enter the URL of your HostFact installation, e.g. https://example.com/Pro."
             )
-        return HostFactClient(http, api_key, hostfact_url)
+        return HostFactClient(http, api_key, hostfact_url, pacers=pacers, retry=retry)
     raise ValueError(f"unknown invoicing provider {kind!r}")

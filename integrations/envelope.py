@@ -53,6 +53,8 @@ _RULES: list[tuple[Callable[[str], bool], Callable[[Sequence[str]], ProviderErro
             "unknown invoice",
             "bestaat niet",
             "does not exist",
+            # HostFact for an Identifier nobody has: "Invalid identifier for client/invoice".
+            "invalid identifier for",
         ),
         NotFoundError,
     ),

@@ -139,6 +139,19 @@ class WriteLockBusyError(ProviderError):
         )
 
 
+class InconclusiveLookupError(ProviderError):
+    """A lookup that must be exhaustive would have to read more than we allow.
+
+    Raised instead of answering "not found": the caller would otherwise create the record
+    again (a duplicate invoice or debtor). Nothing was written."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"The invoicing provider could not be searched safely: {what}. Nothing was sent "
+            "again, so nothing can have been doubled."
+        )
+
+
 def unreachable(
     detail: str, *, retryable: bool = True, maybe_applied: bool = False
 ) -> UnavailableError:

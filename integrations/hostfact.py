@@ -8,7 +8,7 @@ import httpx
 
 from .client import ProviderClient
 from .dialect import HOSTFACT
-from .pacing import RatePacer, Sleep
+from .pacing import PacerRegistry, RatePacer, Sleep
 from .transport import RetryPolicy
 
 API_PATH = "/apiv2/api.php"
@@ -39,6 +39,7 @@ class HostFactClient(ProviderClient):
         installation_url: str,
         *,
         pacer: RatePacer | None = None,
+        pacers: PacerRegistry | None = None,
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -48,6 +49,7 @@ class HostFactClient(ProviderClient):
             hostfact_endpoint(installation_url),
             HOSTFACT,
             pacer=pacer,
+            pacers=pacers,
             retry=retry,
             sleep=sleep,
         )

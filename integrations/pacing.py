@@ -5,8 +5,9 @@ resets (Unix seconds). Going over the limit gets the server's IP firewalled, and
 hurts every user of this server, so when the remaining budget gets low we wait for the
 reset before the next call. HostFact sends no such headers; the pacer then never waits.
 
-The limit is per source IP, so one pacer per endpoint should be shared by all clients of
-the process: :func:`shared_pacer` keeps that registry.
+The limit is per source IP, so one pacer per endpoint is shared by all clients of the
+process: the application makes one :class:`PacerRegistry` and hands it to every client it
+builds (tests make their own, so no budget leaks from one test into the next).
 """
 
 from __future__ import annotations
@@ -85,17 +86,18 @@ def _number(value: str | None) -> float | None:
         return None
 
 
-_SHARED: dict[str, RatePacer] = {}
+class PacerRegistry:
+    """One :class:`RatePacer` per endpoint, for all clients that are given this registry.
 
+    Made once per process and injected; there is no module-level registry."""
 
-def shared_pacer(endpoint: str) -> RatePacer:
-    """The process-wide pacer for an endpoint (the budget is per server IP)."""
-    pacer = _SHARED.get(endpoint)
-    if pacer is None:
-        pacer = _SHARED[endpoint] = RatePacer()
-    return pacer
+    def __init__(self, factory: Callable[[], RatePacer] = RatePacer) -> None:
+        self._factory = factory
+        self._pacers: dict[str, RatePacer] = {}
 
-
-def reset_shared_pacers() -> None:
-    """Forget all shared budgets (tests)."""
-    _SHARED.clear()
+    def for_endpoint(self, endpoint: str) -> RatePacer:
+        """The pacer for ``endpoint`` (created on first use)."""
+        pacer = self._pacers.get(endpoint)
+        if pacer is None:
+            pacer = self._pacers[endpoint] = self._factory()
+        return pacer

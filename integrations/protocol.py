@@ -45,8 +45,11 @@ class InvoicingProvider(Protocol):
     def iter_debtors(self, modified_since: datetime | None = None) -> AsyncIterator[DebtorSummary]:
         """Pages of 1000 until a short or empty page (``totalresults`` is not trusted)."""
 
-    async def search_debtors(self, text: str, fields: str = "Comment") -> list[DebtorSummary]:
-        """Debtors whose `fields` (``|``-separated) contain `text` (substring match)."""
+    async def search_debtors(self, text: str, fields: str = "CompanyName") -> list[DebtorSummary]:
+        """Debtors whose `fields` (``|``-separated) contain `text` (substring match).
+
+        Rows are list rows (no Comment): confirm anything else with ``show_debtor``. Raises
+        InconclusiveLookupError rather than read more than a few thousand rows."""
 
     async def show_debtor(self, code: str) -> Debtor:
         """Raises NotFoundError for an unknown customer number."""
@@ -60,8 +63,15 @@ class InvoicingProvider(Protocol):
     async def show_invoice(self, identifier: int | str) -> Invoice:
         """An int selects by Identifier, a str by InvoiceCode."""
 
-    async def find_invoices_by_reference(self, reference: str) -> list[Invoice]:
-        """Invoices whose ReferenceNumber equals `reference` (list rows, without lines)."""
+    async def find_invoices_by_reference(
+        self, reference: str, *, debtor_code: str, created_since: datetime | None = None
+    ) -> list[Invoice]:
+        """The invoices of debtor `debtor_code` (created since `created_since`, the
+        provider's naive local time) whose ReferenceNumber equals `reference`: full records.
+
+        List rows carry no ReferenceNumber, so candidates are listed by debtor and created
+        date and each is confirmed with ``show``. Raises InconclusiveLookupError when there
+        are more candidates than it will check (never "not found" when it did not look)."""
 
     async def list_invoices(
         self,
@@ -69,7 +79,9 @@ class InvoicingProvider(Protocol):
         offset: int = 0,
         limit: int = MAX_PAGE,
         debtor_code: str | None = None,
-    ) -> Page[Invoice]: ...
+        created_since: datetime | None = None,
+    ) -> Page[Invoice]:
+        """List rows (a subset of the record, no lines), newest first."""
 
     def iter_invoices_modified_since(self, since: datetime) -> AsyncIterator[Invoice]:
         """Polling for status changes (neither API has webhooks)."""
@@ -77,13 +89,18 @@ class InvoicingProvider(Protocol):
     async def delete_invoice(self, identifier: int) -> None:
         """Concepts only; booked invoices must be credited."""
 
-    async def credit_invoice(self, identifier: int) -> Invoice:
-        """Returns the new credit invoice (status 8); the original becomes status 9."""
+    async def credit_invoice(self, identifier: int) -> Invoice | None:
+        """Credit a final invoice: the original becomes status 9 (cancelled) and a credit
+        invoice (status 8) is made. Returns that credit invoice, or None when the invoice was
+        cancelled already (an earlier call whose answer was lost): twice is once."""
 
     async def book_invoice(self, identifier: int) -> Invoice:
         """Give a concept its real number (status 2) without e-mailing the customer."""
 
     async def send_invoice(self, identifier: int) -> Invoice:
-        """E-mail the invoice to the customer (books a concept first)."""
+        """E-mail a concept to the customer (which books it). An invoice that is no longer a
+        concept is returned as it is, not e-mailed again: twice is once."""
 
-    async def mark_as_paid(self, identifier: int) -> Invoice: ...
+    async def mark_as_paid(self, identifier: int) -> Invoice:
+        """Mark a final invoice paid; returns it as shown afterwards. An invoice that is
+        paid already is returned as it is (HostFact refuses it with "already paid")."""

@@ -58,11 +58,20 @@ def make_http_client(timeout: float = 30.0, **kwargs: Any) -> httpx.AsyncClient:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """Retries for failures that are safe to repeat (see :meth:`Transport.call`)."""
+    """How often and after which pauses a call is tried again.
+
+    ``attempts``/``base_delay``/``max_delay``: the transport's own retries of failures that
+    are safe to repeat (see :meth:`Transport.call`). ``resend_pauses``: the pauses a caller
+    waits before it repeats an operation whose outcome was unknown (a lost write answer),
+    after looking up what the first attempt did — the invoice engine's retries. One policy
+    is made per process and shared by the clients and the engine; tests inject a fast one.
+    """
 
     attempts: int = 3
     base_delay: float = 0.5
     max_delay: float = 8.0
+    #: Also gives a write still being processed time to land before it is looked up.
+    resend_pauses: tuple[float, ...] = (2.0, 10.0)
 
     def delay(self, attempt: int) -> float:
         """Exponential backoff after the given (1-based) failed attempt."""

@@ -8,7 +8,7 @@ import httpx
 
 from .client import ProviderClient
 from .dialect import WEFACT
-from .pacing import RatePacer, Sleep
+from .pacing import PacerRegistry, RatePacer, Sleep
 from .transport import RetryPolicy
 
 WEFACT_URL = "https://api.mijnwefact.nl/v2/"
@@ -17,8 +17,8 @@ WEFACT_URL = "https://api.mijnwefact.nl/v2/"
 class WeFactClient(ProviderClient):
     """One URL for every call; overridable for the emulator, tests or a proxy.
 
-    By default all WeFactClients for the same URL share one rate-limit pacer, because
-    WeFact counts calls per server IP, not per key.
+    Give every WeFactClient of a process the same ``pacers`` registry: WeFact counts calls
+    per server IP, not per key, so all clients of one URL share one rate-limit budget.
     """
 
     def __init__(
@@ -28,7 +28,10 @@ class WeFactClient(ProviderClient):
         base_url: str = WEFACT_URL,
         *,
         pacer: RatePacer | None = None,
+        pacers: PacerRegistry | None = None,
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        super().__init__(http, api_key, base_url, WEFACT, pacer=pacer, retry=retry, sleep=sleep)
+        super().__init__(
+            http, api_key, base_url, WEFACT, pacer=pacer, pacers=pacers, retry=retry, sleep=sleep
+        )

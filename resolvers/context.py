@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info as StrawberryInfo
 
+from graphql_api.app import AppState
 from graphql_api.logs import RequestLog
-from graphql_api.services.auth import Caller
+from graphql_api.services.auth import Caller, authenticate
 from graphql_api.services.idempotency import RequestTransaction
-
-if TYPE_CHECKING:
-    from graphql_api.app import AppState
+from resolvers.tokens import BAD_TOKEN_MESSAGE, bearer_token
 
 
 @dataclass
@@ -41,9 +40,6 @@ class Context:
     async def ensure_caller(self) -> Caller | None:
         """The caller; authenticates from ``connection_params`` on first use if needed."""
         if self.caller is None and self.connection_params:
-            from graphql_api.services.auth import authenticate
-            from resolvers.http import BAD_TOKEN_MESSAGE, bearer_token
-
             raw = self.connection_params.get("Authorization") or self.connection_params.get(
                 "authorization"
             )

@@ -20,6 +20,7 @@ from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
+from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -27,6 +28,9 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from graphql_api.app import AppState
+from graphql_api.errors import Code, GeneralCode, RequestCode
+from graphql_api.graphiql import graphiql_response
 from graphql_api.logs import query_hash
 from graphql_api.middleware import request_log
 from graphql_api.services.auth import authenticate
@@ -39,54 +43,43 @@ from resolvers.http_request import (
     request_from_query_params,
 )
 from resolvers.idempotency import HEADER as IDEMPOTENCY_HEADER
-from resolvers.idempotency import Answered, answer_once, is_mutation
+from resolvers.idempotency import Answered, OperationTypes, answer_once, is_mutation
+from resolvers.tokens import BAD_TOKEN_MESSAGE, bearer_token
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
 
-    from graphql_api.app import AppState
-    from schema.guarded import GuardedSchema
-
-BAD_TOKEN_MESSAGE = "This token is unknown, expired or revoked: log in again or create a new token."  # noqa: S105
-ERROR_CODES = {
-    400: "BAD_REQUEST",
-    404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED",
-    409: "CONFLICT",
-    413: "PAYLOAD_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
-    422: "UNPROCESSABLE_CONTENT",
-    503: "TIMEOUT",
+ERROR_CODES: dict[int, Code] = {
+    400: RequestCode.BAD_REQUEST,
+    404: GeneralCode.NOT_FOUND,
+    405: RequestCode.METHOD_NOT_ALLOWED,
+    409: GeneralCode.CONFLICT,
+    413: RequestCode.PAYLOAD_TOO_LARGE,
+    415: RequestCode.UNSUPPORTED_MEDIA_TYPE,
+    422: RequestCode.UNPROCESSABLE_CONTENT,
+    503: RequestCode.TIMEOUT,
 }
-
-
-def bearer_token(header: str | None) -> str | None:
-    """The token in an ``Authorization: Bearer …`` header, if any."""
-    if not header:
-        return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
 
 
 def json_error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     """A request error as JSON: ``{"errors": [{"message", "extensions": {"code"}}]}``."""
-    code = ERROR_CODES.get(status, "BAD_REQUEST")
-    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    code = ERROR_CODES.get(status, RequestCode.BAD_REQUEST)
+    body = {"errors": [{"message": message, "extensions": {"code": code.name}}]}
     return Response(
         json.dumps(body), status_code=status, media_type="application/json", headers=headers
     )
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    """strawberry's ASGI view with our context, strict request parsing and a time limit."""
+    """strawberry's ASGI view with our context, strict request parsing and a time limit.
 
-    schema: GuardedSchema
+    The composition root hands it the schema, and what the schema knows about a document
+    before it runs (``operations``: is it a mutation?), so this layer never imports it.
+    """
 
-    def __init__(self, state: AppState, **kwargs: Any) -> None:
-        from schema.schema import schema
-
+    def __init__(
+        self, state: AppState, schema: Schema, *, operations: OperationTypes, **kwargs: Any
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if state.settings.graphiql else None,
@@ -94,6 +87,7 @@ class GraphQLApp(GraphQL[Context, None]):
             **kwargs,
         )
         self.state = state
+        self.operations = operations
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -157,7 +151,7 @@ class GraphQLApp(GraphQL[Context, None]):
             return await self._execute(request_adapter, context, root_value, request_data)
 
         key = request.headers.get(IDEMPOTENCY_HEADER)
-        if key is not None and is_mutation(self.schema, self.state.settings, request_data):
+        if key is not None and is_mutation(self.operations, self.state.settings, request_data):
 
             async def respond(result: ExecutionResult) -> Response:
                 processed = await self.process_result(request, result)
@@ -204,6 +198,10 @@ class GraphQLApp(GraphQL[Context, None]):
         if record is not None and result.errors:
             record.outcome = "client_error"
         return await super().process_result(request, result)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """GraphiQL from the assets the package ships, not strawberry's CDN page (offline)."""
+        return graphiql_response()
 
     # -- the caller -----------------------------------------------------------------------------
 

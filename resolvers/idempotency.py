@@ -16,15 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from graphql import GraphQLError, OperationDefinitionNode, OperationType
+from graphql import OperationType
 from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
+from graphql_api.errors import RequestCode
 from graphql_api.services.idempotency import (
     KeyBusy,
     KeyReused,
@@ -32,11 +33,9 @@ from graphql_api.services.idempotency import (
     request_hash,
     valid_key,
 )
+from graphql_api.settings import Settings
 from resolvers.context import Context
 from resolvers.http_request import RequestError
-
-if TYPE_CHECKING:
-    from schema.guarded import GuardedSchema
 
 HEADER = "idempotency-key"
 NOTHING_KEPT = (
@@ -53,21 +52,25 @@ class Answered(Exception):
         self.response = response
 
 
-def is_mutation(schema: GuardedSchema, settings: object, data: GraphQLRequestData) -> bool:
-    """Whether the request's operation is a mutation (parsed through the schema's cache,
-    under the same limits; anything unparsable is left to the schema to refuse)."""
-    limits = schema.default_limits.configured(settings)
-    query = data.query
-    if query is None or len(query) > limits.max_length:
+class OperationTypes(Protocol):
+    """What the schema tells about a document before running it (``schema.guarded`` does;
+    the composition root passes it in, so resolvers never import the schema)."""
+
+    def operation_type(
+        self, query: str, operation_name: str | None, settings: Settings
+    ) -> OperationType | None:
+        """The type of the operation the request would run; None when the document does
+        not parse (under the configured limits) or names no single operation."""
+        ...
+
+
+def is_mutation(operations: OperationTypes, settings: Settings, data: GraphQLRequestData) -> bool:
+    """Whether the request's operation is a mutation (anything unparsable is left to the
+    schema to refuse)."""
+    if data.query is None:
         return False
-    try:
-        document = schema.documents.parse(query, limits).document
-    except GraphQLError:
-        return False
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if data.operation_name is not None:
-        operations = [o for o in operations if o.name and o.name.value == data.operation_name]
-    return len(operations) == 1 and operations[0].operation is OperationType.MUTATION
+    kind = operations.operation_type(data.query, data.operation_name, settings)
+    return kind is OperationType.MUTATION
 
 
 async def answer_once(
@@ -156,5 +159,6 @@ def _scope(context: Context, request: Request) -> str:
 
 
 def _nothing_kept() -> Response:
-    body = {"errors": [{"message": NOTHING_KEPT, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]}
+    code = RequestCode.INTERNAL_SERVER_ERROR.name
+    body = {"errors": [{"message": NOTHING_KEPT, "extensions": {"code": code}}]}
     return Response(json.dumps(body), status_code=500, media_type="application/json")

@@ -9,32 +9,31 @@ rows without awaiting anything (an ``await`` per field costs more CPU than the f
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from graphql_api import models
 from resolvers.context import Context
 
-M = TypeVar("M")
-T = TypeVar("T")
+
+class Row(Protocol):
+    """A row with a primary key (every model)."""
+
+    @property
+    def id(self) -> int: ...
 
 
-class ByIdLoader(DataLoader[int, M | None]):
-    """A ``<Model>ByIdLoader`` that also keeps the GraphQL objects made from its rows, so a
-    relation shared by a whole page (the same project on 100 entries) is converted once."""
-
-    def __init__(self, load_fn: Callable[[Sequence[int]], Awaitable[list[M | None]]]) -> None:
-        super().__init__(load_fn=load_fn)
-        self.objects: dict[tuple[Callable[..., Any], int], Any] = {}
+M = TypeVar("M", bound=Row)
 
 
-def by_id_loader(context: Context, model: type[M]) -> ByIdLoader[M]:
+def by_id_loader(context: Context, model: type[M]) -> DataLoader[int, M | None]:
     """The request's ``<Model>ByIdLoader``: rows of ``model`` by primary key, in the workspace."""
     name = f"{model.__name__}ByIdLoader"
-    loader = context.loaders.get(name)
+    loader: DataLoader[int, M | None] | None = context.loaders.get(name)
     if loader is None:
         workspace_id = context.workspace_id
 
@@ -43,8 +42,7 @@ def by_id_loader(context: Context, model: type[M]) -> ByIdLoader[M]:
                 found = await _rows_by_id(session, model, workspace_id, ids)
             return [found.get(pk) for pk in ids]
 
-        loader = ByIdLoader(load)
-        context.loaders[name] = loader
+        loader = context.loaders[name] = DataLoader(load_fn=load)
     return loader
 
 
@@ -53,10 +51,12 @@ async def _rows_by_id(
 ) -> dict[int, M]:
     """Rows of ``model`` by primary key, only in the workspace (an id elsewhere is not found)."""
     table: Any = model
+    # A workspace is its own workspace.
+    scope = table.id if model is models.Workspace else table.workspace_id
     rows = await session.scalars(
-        select(model).where(table.id.in_(list(ids)), table.workspace_id == workspace_id)
+        select(model).where(table.id.in_(list(ids)), scope == workspace_id)
     )
-    return {row.id: row for row in rows}  # type: ignore[attr-defined]
+    return {row.id: row for row in rows}
 
 
 async def preload(
@@ -84,6 +84,11 @@ async def preload(
     return found
 
 
+def prime(context: Context, model: type[M], rows: Iterable[M]) -> None:
+    """Hand rows read elsewhere (e.g. by a report) to the request's ``<Model>ByIdLoader``."""
+    by_id_loader(context, model).prime_many({row.id: row for row in rows})
+
+
 def peek(context: Context, model: type[M], pk: int) -> M | None:
     """The row if the request's loader already holds it (primed or loaded), else None.
 
@@ -99,54 +104,90 @@ def peek(context: Context, model: type[M], pk: int) -> M | None:
     return row
 
 
-def peek_converted(
-    context: Context, model: type[M], pk: int, convert: Callable[[M], T]
-) -> T | None:
-    """``convert(row)`` of a row the request already holds (see ``peek``), made once per
-    request and row, else None."""
-    loader: ByIdLoader[M] | None = context.loaders.get(f"{model.__name__}ByIdLoader")
-    if loader is None:
-        return None
-    key = (convert, pk)
-    converted: T | None = loader.objects.get(key)
-    if converted is None:
-        row = peek(context, model, pk)
-        if row is None:
-            return None
-        converted = loader.objects[key] = convert(row)
-    return converted
-
-
 async def load_one(context: Context, model: type[M], pk: int) -> M | None:
     """One row of the caller's workspace, through the request's loader."""
     return await by_id_loader(context, model).load(pk)
 
 
-def project_activities_by_project_loader(context: Context) -> DataLoader[int, list[Any]]:
-    """The request's ``ProjectActivitiesByProjectLoader``: a project's activities, by name."""
-    from graphql_api.models import Activity, ProjectActivity
-
-    name = "ProjectActivitiesByProjectLoader"
-    loader = context.loaders.get(name)
+def _grouped_loader(
+    context: Context, name: str, model: Any, key: Any, *, order: Sequence[Any], join: Any = None
+) -> DataLoader[int, list[Any]]:
+    """``<Things>By<Key>Loader``: rows of ``model`` grouped by ``key``, in ``order``."""
+    loader: DataLoader[int, list[Any]] | None = context.loaders.get(name)
     if loader is None:
         workspace_id = context.workspace_id
 
-        async def load(project_ids: Sequence[int]) -> list[list[Any]]:
+        async def load(keys: Sequence[int]) -> list[list[Any]]:
+            stmt = select(model).where(key.in_(keys), model.workspace_id == workspace_id)
+            if join is not None:
+                stmt = stmt.join(*join)
             async with context.session() as session:
-                rows = await session.scalars(
-                    select(ProjectActivity)
-                    .join(Activity, Activity.id == ProjectActivity.activity_id)
-                    .where(
-                        ProjectActivity.project_id.in_(project_ids),
-                        ProjectActivity.workspace_id == workspace_id,
-                    )
-                    .order_by(Activity.name, Activity.id)
-                )
-                grouped: dict[int, list[Any]] = {pk: [] for pk in project_ids}
+                rows = await session.scalars(stmt.order_by(*order))
+                grouped: dict[int, list[Any]] = {k: [] for k in keys}
                 for row in rows:
-                    grouped[row.project_id].append(row)
-            return [grouped[pk] for pk in project_ids]
+                    grouped[getattr(row, key.key)].append(row)
+            return [grouped[k] for k in keys]
 
-        loader = DataLoader(load_fn=load)
-        context.loaders[name] = loader
+        loader = context.loaders[name] = DataLoader(load_fn=load)
+    return loader
+
+
+def project_activities_by_project_loader(
+    context: Context,
+) -> DataLoader[int, list[models.ProjectActivity]]:
+    """``ProjectActivitiesByProjectLoader``: a project's activities, by activity name."""
+    link, activity = models.ProjectActivity, models.Activity
+    return _grouped_loader(
+        context, "ProjectActivitiesByProjectLoader", link, link.project_id,
+        order=[activity.name, activity.id], join=(activity, activity.id == link.activity_id),
+    )
+
+
+def invoice_lines_by_invoice_loader(
+    context: Context,
+) -> DataLoader[int, list[models.InvoiceLine]]:
+    """``InvoiceLinesByInvoiceLoader``: an invoice's lines, in order."""
+    line = models.InvoiceLine
+    return _grouped_loader(
+        context, "InvoiceLinesByInvoiceLoader", line, line.invoice_id,
+        order=[line.position, line.id],
+    )
+
+
+def invoices_by_run_loader(context: Context) -> DataLoader[int, list[models.Invoice]]:
+    """``InvoicesByRunLoader``: a run's invoices, in the order they are made."""
+    invoice = models.Invoice
+    return _grouped_loader(
+        context, "InvoicesByRunLoader", invoice, invoice.run_id, order=[invoice.id]
+    )
+
+
+Registration = models.TimeEntry | models.Expense | models.Trip
+
+
+def registrations_by_invoice_line_loader(
+    context: Context,
+) -> DataLoader[int, list[Registration]]:
+    """``RegistrationsByInvoiceLineLoader``: entries, expenses and trips of a line, by date."""
+    name = "RegistrationsByInvoiceLineLoader"
+    loader: DataLoader[int, list[Registration]] | None = context.loaders.get(name)
+    if loader is None:
+        workspace_id = context.workspace_id
+
+        async def load(line_ids: Sequence[int]) -> list[list[Registration]]:
+            grouped: dict[int, list[Registration]] = {k: [] for k in line_ids}
+            async with context.session() as session:
+                model: Any
+                for model in (models.TimeEntry, models.Expense, models.Trip):
+                    rows = await session.scalars(
+                        select(model).where(
+                            model.invoice_line_id.in_(line_ids),
+                            model.workspace_id == workspace_id,
+                        )
+                    )
+                    for row in rows:
+                        grouped[row.invoice_line_id].append(row)
+            return [sorted(grouped[k], key=lambda r: (r.date, r.id)) for k in line_ids]
+
+        loader = context.loaders[name] = DataLoader(load_fn=load)
     return loader

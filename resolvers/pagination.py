@@ -1,20 +1,59 @@
-"""Keyset pagination over a filtered SELECT, producing a ``Connection``."""
+"""Keyset pagination over a filtered SELECT: a ``Page`` of rows the schema's ``Connection``
+types show as they are (edges, pageInfo, and ``totalCount`` counted only when selected)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from graphql_api.errors import InvalidInput
 from resolvers.context import Context
-from schema.relay import Connection, Edge, PageInfo, check_first, decode_cursor, encode_cursor
+from resolvers.ids import BAD_CURSOR, decode_cursor, encode_cursor
 
 M = TypeVar("M")
-N = TypeVar("N")
+
+MAX_PAGE_SIZE = 100
+"""``first`` is 1–100 on every list (the field descriptions say so)."""
+
+
+@dataclass(frozen=True)
+class Edge(Generic[M]):
+    """One row of a page and its cursor."""
+
+    cursor: str
+    node: M
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """Where a page ends (Relay's PageInfo; lists page forwards only)."""
+
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Page(Generic[M]):
+    """One page of rows in keyset order; ``count`` totals the filter (a query of its own)."""
+
+    edges: list[Edge[M]]
+    page_info: PageInfo
+    count: Callable[[], Awaitable[int]]
+
+
+def check_first(first: int) -> int:
+    """Page sizes are 1–100."""
+    if first < 1 or first > MAX_PAGE_SIZE:
+        raise InvalidInput(f"`first` must be between 1 and {MAX_PAGE_SIZE}.", field="first")
+    return first
 
 
 async def paginate(
@@ -24,10 +63,9 @@ async def paginate(
     keys: Sequence[InstrumentedAttribute[Any]],
     first: int,
     after: str | None,
-    to_node: Callable[[M], N],
     descending: bool = False,
     preload: Callable[[AsyncSession, list[Any]], Awaitable[None]] | None = None,
-) -> Connection[N]:
+) -> Page[Any]:
     """One page after ``after`` in ``keys`` order (the last key must be unique, e.g. id).
 
     ``preload(session, rows)`` runs in the page's own session right after the page query, for
@@ -39,8 +77,6 @@ async def paginate(
     if after is not None:
         values = decode_cursor(after)
         if len(values) != len(keys):
-            from graphql_api.errors import InvalidInput
-
             raise InvalidInput("That cursor does not fit this list.", field="after")
         keyset = tuple_(*keys)
         bound = tuple_(*(_typed(key, value) for key, value in zip(keys, values, strict=True)))
@@ -53,8 +89,9 @@ async def paginate(
         rows = rows[:first]
         if preload is not None and rows:
             await preload(session, rows)
+    names = [key.key for key in keys]
     edges = [
-        Edge(cursor=encode_cursor([getattr(row, key.key) for key in keys]), node=to_node(row))
+        Edge(cursor=encode_cursor([getattr(row, name) for name in names]), node=row)
         for row in rows
     ]
 
@@ -62,17 +99,21 @@ async def paginate(
         async with context.session() as session:
             return int(await session.scalar(count_stmt) or 0)
 
-    return Connection(
+    return Page(
         edges=edges,
-        page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+        page_info=PageInfo(
+            has_next_page=has_next,
+            # Forward keyset pages: a cursor came from an item before this page.
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
         count=count,
     )
 
 
 def _typed(key: InstrumentedAttribute[Any], value: Any) -> ColumnElement[Any]:
     """A cursor value bound with its column's type (dates travel as ISO strings)."""
-    from graphql_api.errors import InvalidInput
-
     try:
         python_type = key.type.python_type
         if python_type is dt.datetime and isinstance(value, str):
@@ -82,7 +123,5 @@ def _typed(key: InstrumentedAttribute[Any], value: Any) -> ColumnElement[Any]:
         elif python_type is int:
             value = int(value)
     except (ValueError, TypeError):
-        raise InvalidInput(
-            "That cursor is not valid; use a pageInfo.endCursor.", field="after"
-        ) from None
+        raise InvalidInput(BAD_CURSOR, field="after") from None
     return literal(value, type_=key.type)

@@ -1,38 +1,29 @@
-"""Resolvers for the caller, their workspace and their tokens."""
+"""The caller, their workspace's users and their tokens; logging in."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from sqlalchemy import select
 
 from graphql_api import models
-from graphql_api.errors import DomainError, NotFound
+from graphql_api.errors import InvalidInput, NotFound
 from graphql_api.services import auth
 from graphql_api.services.login_throttle import Throttle
+from resolvers import results
 from resolvers.context import Info
 from resolvers.loaders import load_one
-from schema.errors import InvalidInputError, NotFoundError, to_error
-from schema.relay import decode_id
-from schema.tenancy import types
 
 
-async def resolve_workspace(info: Info, workspace_pk: int) -> types.Workspace:
-    """The caller's workspace (only ever their own)."""
-    async with info.context.session() as session:
-        row = await session.get(models.Workspace, info.context.workspace_id)
-    if row is None or row.id != workspace_pk:
-        raise NotFound("Workspace not found.")
-    return types.Workspace.from_model(row)
-
-
-async def me(info: Info) -> types.User:
+async def me(info: Info) -> models.User:
     """The authenticated user."""
     row = await load_one(info.context, models.User, info.context.user_id)
     if row is None:
         raise NotFound("User not found.")
-    return types.User.from_model(row)
+    return row
 
 
-async def users(info: Info) -> list[types.User]:
+async def users(info: Info) -> list[models.User]:
     """Everyone in the caller's workspace, by name."""
     async with info.context.session() as session:
         rows = await session.scalars(
@@ -40,10 +31,10 @@ async def users(info: Info) -> list[types.User]:
             .where(models.User.workspace_id == info.context.workspace_id)
             .order_by(models.User.name, models.User.id)
         )
-        return [types.User.from_model(row) for row in rows]
+        return list(rows)
 
 
-async def api_tokens(info: Info) -> list[types.ApiToken]:
+async def api_tokens(info: Info) -> list[models.ApiToken]:
     """The caller's API tokens (not their login sessions), newest first."""
     async with info.context.session() as session:
         rows = await session.scalars(
@@ -55,63 +46,49 @@ async def api_tokens(info: Info) -> list[types.ApiToken]:
             )
             .order_by(models.ApiToken.created_at.desc(), models.ApiToken.id.desc())
         )
-        return [types.ApiToken.from_model(row) for row in rows]
+        return list(rows)
 
 
-async def login(info: Info, input: types.LoginInput) -> types.Session | InvalidInputError:
-    """Exchange e-mail and password for a session token (throttled per account and address)."""
+async def login(info: Info, email: str, password: str) -> results.LoggedIn:
+    """Exchange e-mail and password for a session token (throttled per account and address).
+
+    The password is checked with no database connection held (argon2 is slow by design);
+    only then is the session issued. The answer is shown to the user who logged in (their
+    own e-mail and role included): they become the request's caller.
+    """
     context = info.context
     client = getattr(context.request, "client", None)
     throttle = Throttle.for_request(
         context.state.sessionmaker, context.state.settings, client.host if client else None
     )
-    try:
-        user_id = await auth.check_login(
-            context.session, input.email, input.password, throttle=throttle
-        )
-        async with context.transaction() as session:
-            issued = await auth.issue_session(session, user_id)
-            user = await session.get(models.User, issued.record.user_id)
-    except DomainError as exc:
-        return to_error(exc)  # type: ignore[return-value]
-    assert user is not None
-    return types.Session(
-        token=issued.token, expires_at=issued.record.expires_at, user=types.User.from_model(user)
+    user_id = await auth.check_login(context.session, email, password, throttle=throttle)
+    async with context.transaction() as session:
+        issued = await auth.issue_session(session, user_id)
+        user = await session.get_one(models.User, issued.record.user_id)
+    context.caller = auth.Caller(
+        user_id=user.id, workspace_id=user.workspace_id, role=user.role,
+        token_id=issued.record.id,
     )
+    return results.LoggedIn(token=issued.token, expires_at=issued.record.expires_at, user=user)
 
 
 async def create_api_token(
-    info: Info, input: types.CreateApiTokenInput
-) -> types.NewApiToken | InvalidInputError:
+    info: Info, name: str, expires_at: dt.datetime | None
+) -> results.NewApiToken:
     """A named token for a partner integration."""
-    if not input.name.strip():
-        return InvalidInputError(code="INVALID", message="Give the token a name.", field="name")
-    try:
-        async with info.context.transaction() as session:
-            user = await session.get(models.User, info.context.user_id)
-            assert user is not None
-            issued = await auth.issue_token(
-                session,
-                user,
-                kind=models.TokenKind.API,
-                name=input.name.strip(),
-                expires_at=input.expires_at,
-            )
-            await session.refresh(issued.record)
-    except DomainError as exc:
-        return to_error(exc)  # type: ignore[return-value]
-    return types.NewApiToken(token=issued.token, api_token=types.ApiToken.from_model(issued.record))
+    if not name.strip():
+        raise InvalidInput("Give the token a name.", field="name")
+    async with info.context.transaction() as session:
+        user = await session.get_one(models.User, info.context.user_id)
+        issued = await auth.issue_token(
+            session, user, kind=models.TokenKind.API, name=name.strip(), expires_at=expires_at
+        )
+        await session.refresh(issued.record)
+    return results.NewApiToken(token=issued.token, api_token=issued.record)
 
 
-async def revoke_api_token(
-    info: Info, input: types.RevokeApiTokenInput
-) -> types.ApiToken | NotFoundError:
+async def revoke_api_token(info: Info, token_id: int) -> models.ApiToken:
     """Revoke one of the caller's tokens; it stops working at once."""
     assert info.context.caller is not None
-    try:
-        token_pk = decode_id(input.id, "ApiToken")
-        async with info.context.transaction() as session:
-            record = await auth.revoke_token(session, info.context.caller, token_pk)
-    except DomainError as exc:
-        return to_error(exc)  # type: ignore[return-value]
-    return types.ApiToken.from_model(record)
+    async with info.context.transaction() as session:
+        return await auth.revoke_token(session, info.context.caller, token_id)

@@ -1,117 +1,83 @@
-"""Resolvers of the Unbilled report, invoicing from it, and the invoice status sync."""
+"""The Unbilled report, invoicing from it, and the invoice status sync."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, cast
+import datetime as dt
+from collections.abc import Sequence
 
-import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api import models
-from graphql_api.errors import DomainError, InvalidInput, NotFound
-from graphql_api.jobs import wait_for_run
+from graphql_api.errors import InvalidInput, InvoicingCode, NotFound
 from graphql_api.services import unbilled as service
+from graphql_api.services.invoicing import InvoiceOptions
+from graphql_api.services.invoicing.lines import RegKind
 from graphql_api.services.status_sync import start_status_sync
 from graphql_api.services.unbilled.invoice import MAX_PROJECTS, start_unbilled_run
+from resolvers import loaders
 from resolvers.context import Info
-from resolvers.domain.common import query
-from resolvers.invoicing import options_of
-from resolvers.loaders import by_id_loader, load_one
-from resolvers.wefact import connection_error, services
-from schema.invoicing.types import InvoiceRun
-from schema.relay import decode_id
-from schema.runs.types import Run
-from schema.unbilled import types
-
-if TYPE_CHECKING:
-    from schema.domain.types import Customer, Project
-
-FILTER = Annotated[types.UnbilledFilter, strawberry.argument(description="What to report.")]
+from resolvers.ids import decode_ids, global_id
+from resolvers.runs import finished_or_running
+from resolvers.wefact import services
 
 
-def _ids(values: list[strawberry.ID] | None, type_name: str, field: str) -> tuple[int, ...]:
-    return tuple(decode_id(v, type_name, field=field) for v in values or ())
-
-
-async def unbilled(info: Info, filter: FILTER) -> types.Unbilled:
-    """The report in one SQL statement; its projects and customers prime the loaders, so
-    ``project`` and ``customer`` on the rows cost no further query."""
+async def unbilled(
+    info: Info,
+    *,
+    until: dt.date,
+    customer_ids: Sequence[str] | None,
+    project_ids: Sequence[str] | None,
+    billing_methods: Sequence[models.BillingMethod] | None,
+) -> service.UnbilledReport:
+    """The report in one SQL statement; its projects and customers prime the loaders, so a
+    row's ``project { customer }`` costs no further query."""
     context = info.context
-
-    async def read() -> service.UnbilledReport:
-        criteria = service.UnbilledFilter(
-            until=filter.until,
-            customer_ids=_ids(filter.customer_ids, "Customer", "customerIds"),
-            project_ids=_ids(filter.project_ids, "Project", "projectIds"),
-            # strawberry.enum exposes the model enum itself: its members are ours.
-            billing_methods=tuple(
-                cast(models.BillingMethod, m) for m in filter.billing_methods or ()
-            ),
-        )
-        async with context.session() as session:
-            return await service.unbilled_report(session, context.workspace_id, criteria)
-
-    report = await query(read())
-    projects = by_id_loader(context, models.Project)
-    customers = by_id_loader(context, models.Customer)
-    for row in report.rows:
-        projects.prime(row.project.id, row.project)
-        customers.prime(row.customer.id, row.customer)
-    return types.Unbilled.from_service(report)
+    criteria = service.UnbilledFilter(
+        until=until,
+        customer_ids=decode_ids(customer_ids, "Customer", field="customerIds"),
+        project_ids=decode_ids(project_ids, "Project", field="projectIds"),
+        billing_methods=tuple(billing_methods or ()),
+    )
+    async with context.session() as session:
+        report = await service.unbilled_report(session, context.workspace_id, criteria)
+    loaders.prime(context, models.Project, (row.project for row in report.rows))
+    loaders.prime(context, models.Customer, (row.customer for row in report.rows))
+    return report
 
 
-async def resolve_project(info: Info, pk: int) -> Project:
-    """A project of a report row (primed: no query)."""
-    from schema.domain.types import Project
-
-    row = await load_one(info.context, models.Project, pk)
-    assert row is not None
-    return Project.from_model(row)
-
-
-async def resolve_customer(info: Info, pk: int) -> Customer:
-    """A customer of a report row (primed: no query)."""
-    from schema.domain.types import Customer
-
-    row = await load_one(info.context, models.Customer, pk)
-    assert row is not None
-    return Customer.from_model(row)
+def _label(kind: RegKind, pk: int) -> str:
+    """A registration as the API names it (its global id), for messages."""
+    return global_id(kind.value, pk)
 
 
 async def invoice_unbilled(
-    info: Info, input: types.InvoiceUnbilledInput
-) -> types.InvoiceUnbilledResult:
+    info: Info, project_ids: Sequence[str], until: dt.date, options: InvoiceOptions
+) -> models.Run:
     """Record and reserve in one transaction (projects locked), queue the run, wait a little."""
     context = info.context
+    if len(project_ids) > MAX_PROJECTS:
+        raise InvalidInput(f"Invoice at most {MAX_PROJECTS} projects at once.", field="projectIds")
     try:
-        if len(input.project_ids) > MAX_PROJECTS:
-            raise InvalidInput(
-                f"Invoice at most {MAX_PROJECTS} projects at once.", field="projectIds"
-            )
-        try:
-            project_ids = _ids(input.project_ids, "Project", "projectIds")
-        except NotFound as exc:
-            # Same union as invoiceInWefact: an unknown id is a bad input (not NOT_FOUND,
-            # which would map to NotFoundError).
-            raise InvalidInput(exc.message, field="projectIds", code="UNKNOWN_PROJECT") from None
+        pks = decode_ids(project_ids, "Project", field="projectIds")
+    except NotFound as exc:
+        # Same union as invoiceInWefact: an unknown id is a bad input (a NotFoundError is
+        # not among the results).
+        raise InvalidInput(
+            exc.message, field="projectIds", code=InvoicingCode.UNKNOWN_PROJECT
+        ) from None
 
-        async def start(session: AsyncSession) -> int:
-            run = await start_unbilled_run(
-                session, context.workspace_id, user_id=context.user_id,
-                project_ids=project_ids, until=input.until, options=options_of(input.options),
-            )
-            return run.id
+    async def start(session: AsyncSession) -> int:
+        run = await start_unbilled_run(
+            session, context.workspace_id, user_id=context.user_id, project_ids=pks,
+            until=until, options=options, label=_label,
+        )
+        return run.id
 
-        # Committed at once (the worker must see it); a retried request gets this same run.
-        run_id = await context.once("Run", start)
-    except DomainError as exc:
-        return connection_error(context, exc)  # type: ignore[return-value]
-    state = context.state
-    row = await wait_for_run(state.sessionmaker, run_id, state.settings.run_wait_seconds)
-    return InvoiceRun.from_model(row)
+    # Committed at once (the worker must see it); a retried request gets this same run.
+    return await finished_or_running(info, await context.once("Run", start))
 
 
-async def sync_invoice_statuses(info: Info) -> types.SyncInvoiceStatusesResult:
+async def sync_invoice_statuses(info: Info) -> models.Run:
     """Queue a status sync (or return the one already queued), wait a little for it."""
     context = info.context
 
@@ -121,11 +87,5 @@ async def sync_invoice_statuses(info: Info) -> types.SyncInvoiceStatusesResult:
         )
         return run.id
 
-    try:
-        # Committed at once (the worker must see it); a retried request gets this same run.
-        run_id = await context.once("Run", start)
-    except DomainError as exc:
-        return connection_error(context, exc)  # type: ignore[return-value]
-    state = context.state
-    row = await wait_for_run(state.sessionmaker, run_id, state.settings.run_wait_seconds)
-    return Run.from_model(row)
+    # Committed at once (the worker must see it); a retried request gets this same run.
+    return await finished_or_running(info, await context.once("Run", start))

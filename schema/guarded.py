@@ -13,10 +13,11 @@ import logging
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, OperationType
 from strawberry.types import ExecutionContext
 
-from graphql_api.errors import DomainError
+from graphql_api.errors import RequestCode
+from graphql_api.settings import Settings
 from schema.limits import DocumentCache, DocumentLimits
 
 logger = logging.getLogger("graphql_api.graphql")
@@ -25,17 +26,19 @@ logger = logging.getLogger("graphql_api.graphql")
 def is_server_fault(error: GraphQLError) -> bool:
     """A fault of ours (masked in the response), not a mistake of the client.
 
-    A ``DomainError`` a resolver let through (e.g. a list's ``search`` too long, checked
-    while building its query) is the client's: the service says what is wrong.
+    Client mistakes arrive as ``GraphQLError``s: validation, limits, permissions, and the
+    domain errors of reads (``resolvers.reads.ClientErrors``). A domain error of a mutation
+    is data in its result union (``schema.errors``); one that reaches this point had no
+    place there, which is our fault.
     """
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError | DomainError)
+    return original is not None and not isinstance(original, GraphQLError)
 
 
 def error_code(error: GraphQLError) -> str:
     """The code the access line records for an error."""
     if is_server_fault(error):
-        return "INTERNAL_SERVER_ERROR"
+        return RequestCode.INTERNAL_SERVER_ERROR.name
     code = (error.extensions or {}).get("code")
     if isinstance(code, str):
         return code
@@ -54,6 +57,23 @@ class GuardedSchema(strawberry.Schema):
         self.documents = documents
         self.default_limits = limits
 
+    def operation_type(
+        self, query: str, operation_name: str | None, settings: Settings
+    ) -> OperationType | None:
+        """The type of the operation a request would run, parsed through this schema's cache
+        under the configured limits; None when it does not parse or names no single one."""
+        limits = self.default_limits.configured(settings)
+        if len(query) > limits.max_length:
+            return None
+        try:
+            document = self.documents.parse(query, limits).document
+        except GraphQLError:
+            return None
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if operation_name is not None:
+            operations = [o for o in operations if o.name and o.name.value == operation_name]
+        return operations[0].operation if len(operations) == 1 else None
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -61,8 +81,6 @@ class GuardedSchema(strawberry.Schema):
         record = getattr(context, "request_log", None)
         for error in errors:
             original = error.original_error
-            if isinstance(original, DomainError):
-                error.extensions = {"code": original.code, "field": original.field}
             if record is not None:
                 record.error_codes.append(error_code(error))
             if not is_server_fault(error):

@@ -32,13 +32,14 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 
+from graphql_api.errors import RequestCode
 from schema.document_cost import DocumentMeasurer, FragmentCycle, Measure
 from schema.input_text import check_literals, check_variables
 
 # Measured with tracemalloc: a parsed document holds ≈115 bytes per character of its text
 # (tokens, nodes, locations). The cache estimates an entry's size from its text this way.
 AST_BYTES_PER_CHARACTER = 120
-LIMIT_CODE = "QUERY_TOO_COMPLEX"
+LIMIT_CODE = RequestCode.QUERY_TOO_COMPLEX.name
 
 
 @dataclass(frozen=True)
@@ -274,5 +275,6 @@ def _bad_text(variables: dict[str, Any] | None, document: DocumentNode) -> Graph
     if problem is None:
         return None
     return GraphQLError(
-        problem.message, extensions={"code": "INVALID_INPUT", "field": problem.field}
+        problem.message,
+        extensions={"code": RequestCode.INVALID_INPUT.name, "field": problem.field},
     )

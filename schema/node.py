@@ -1,48 +1,43 @@
-"""``node(id:)``: fetch any business object by global id, within the caller's workspace."""
+"""``node(id:)``: fetch any business object by global id, within the caller's workspace.
+
+Every Node type's view says which rows it shows (its model, and its kind for types sharing
+a table); the object then passes its type's read rule like on any other path.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
-from graphql_api.errors import NotFound
+from resolvers import nodes
 from resolvers.context import Info
-from resolvers.loaders import load_one
 from resolvers.permissions import IsAuthenticated
-from schema.relay import Node, from_global_id
+from schema.relay import Node
+from schema.views import VIEWS, node_view
 
-# A converter may return None: several node types share one table (runs of each kind).
-Converter = Callable[[Any], Node | None]
-
-_REGISTRY: dict[str, tuple[type[Any], Converter]] = {}
+NODE_ID = Annotated[strawberry.ID, strawberry.argument(description="A global id.")]
 
 
-def register_node(type_name: str, model: type[Any], convert: Converter) -> None:
-    """Make ``node(id:)`` able to fetch ``type_name`` objects; ``convert`` returns None for a
-    row that is not of that type (it then looks like an unknown id)."""
-    _REGISTRY[type_name] = (model, convert)
-
-
-async def resolve_node(info: Info, id: strawberry.ID) -> Node | None:
-    """The object, or null when it does not exist in the caller's workspace."""
-    try:
-        type_name, pk = from_global_id(id)
-    except NotFound:
-        return None
-    entry = _REGISTRY.get(type_name)
-    if entry is None:
-        return None
-    model, convert = entry
-    row = await load_one(info.context, model, pk)
-    return convert(row) if row is not None else None
+def _node_models() -> dict[str, type[Any]]:
+    """Node type name → the model its rows come from."""
+    return {name: view.model for name, view in VIEWS.items() if view.node_id is not None}
 
 
 @strawberry.type
 class NodeQuery:
-    node: Node | None = strawberry.field(
-        resolver=resolve_node,
+    @strawberry.field(
+        graphql_type=Node | None,
         permission_classes=[IsAuthenticated],
         description="Any object by its global id; null when it is not in your workspace.",
     )
+    async def node(self, info: Info, id: NODE_ID) -> Any:
+        found = await nodes.node(info, id, _node_models())
+        if found is None:
+            return None
+        type_name, row = found
+        view = node_view(type_name)
+        if view is None or not view.matches(row):
+            return None  # e.g. an InvoiceRun id of a run of another kind
+        # Several Node types may show one row (a run is a Run and an InvoiceRun): say which.
+        return strawberry.cast(view.schema_type, row)

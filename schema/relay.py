@@ -1,100 +1,53 @@
-"""Relay plumbing: the ``Node`` interface, global ids and keyset-paginated connections."""
+"""Relay plumbing from ``strawberry.relay``: the ``Node`` interface, and a ``Connection``
+over our keyset pages.
+
+Node types subclass ``relay.Node`` and mark their primary key with ``relay.NodeID``; strawberry's
+``id`` field then answers ``base64("Type:pk")`` — the same bytes as the ids issued before
+(see ``resolvers.ids``). Lists answer with a ``resolvers.pagination.Page``: ``Connection``
+shows it as it is (``(date, id)`` / ``(name, id)`` keyset cursors, ``first`` 1–100) and
+counts ``totalCount`` only when it is selected.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import datetime as dt
-import json
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any
 
 import strawberry
+from strawberry import relay
+from strawberry.relay.types import NodeType
+from strawberry.types.base import get_object_definition
 
-from graphql_api.errors import NotFound
+from resolvers.pagination import Page
 
-MAX_PAGE_SIZE = 100
+Node = relay.Node
 
-T = TypeVar("T")
-
-
-def to_global_id(type_name: str, pk: int) -> strawberry.ID:
-    """``base64("Customer:42")``: opaque to clients, tells us the type."""
-    return strawberry.ID(base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode())
-
-
-def from_global_id(global_id: str, *, field: str = "id") -> tuple[str, int]:
-    """Split a global id; a malformed one is reported like an unknown id."""
-    try:
-        type_name, _, raw_pk = base64.urlsafe_b64decode(global_id.encode()).decode().partition(":")
-        return type_name, int(raw_pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise NotFound(f"No object with id {global_id!r}.", field=field) from None
-
-
-def decode_id(global_id: str, expected: str | Sequence[str], *, field: str = "id") -> int:
-    """The primary key inside a global id of the expected type(s)."""
-    type_name, pk = from_global_id(global_id, field=field)
-    allowed = (expected,) if isinstance(expected, str) else tuple(expected)
-    if type_name not in allowed:
-        raise NotFound(f"No {' or '.join(allowed)} with id {global_id!r}.", field=field)
-    return pk
-
-
-@strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
-class Node:
-    id: strawberry.ID = strawberry.field(description="Global, opaque id.")
-
-
-@strawberry.type(description="Where a page ends and whether more follow.")
-class PageInfo:
-    has_next_page: bool = strawberry.field(description="True when more items follow this page.")
-    end_cursor: str | None = strawberry.field(description="Pass as `after` for the next page.")
+FIRST = Annotated[int, strawberry.argument(description="Page size, 1–100.")]
+AFTER = Annotated[
+    str | None, strawberry.argument(description="Cursor to continue after (`endCursor`).")
+]
 
 
 @strawberry.type(description="One item of a page and its cursor.")
-class Edge(Generic[T]):
+class Edge(relay.Edge[NodeType]):
     cursor: str = strawberry.field(description="Opaque position of this item.")
-    node: T = strawberry.field(description="The item.")
+    node: NodeType = strawberry.field(description="The item.")
 
 
 @strawberry.type(description="A page of items in a stable order.")
-class Connection(Generic[T]):
-    edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
-    page_info: PageInfo = strawberry.field(description="Paging state.")
-    # Counting costs a query of its own, so it only runs when `totalCount` is selected.
-    count: strawberry.Private[Callable[[], Awaitable[int]]]
+class Connection(relay.Connection[NodeType]):
+    edges: list[relay.Edge[NodeType]] = strawberry.field(
+        graphql_type=list[Edge[NodeType]], description="The items of this page."
+    )
+    page_info: relay.PageInfo = strawberry.field(description="Paging state.")
 
     @strawberry.field(description="How many items match the filter, over all pages.")
-    async def total_count(self) -> int:
-        return await self.count()
+    @staticmethod
+    async def total_count(root: strawberry.Parent[Page[Any]]) -> int:
+        # Counting costs a query of its own, so it only runs when `totalCount` is selected.
+        return await root.count()
 
 
-def encode_cursor(values: Sequence[Any]) -> str:
-    """Keyset cursor: the sort key of the last item, JSON in base64."""
-    plain = [v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for v in values]
-    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode()
-
-
-def decode_cursor(cursor: str) -> list[Any]:
-    """The sort key inside a cursor; a malformed cursor is an input error."""
-    from graphql_api.errors import InvalidInput
-
-    try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, binascii.Error):
-        raise InvalidInput(
-            "That cursor is not valid; use a pageInfo.endCursor.", field="after"
-        ) from None
-    if not isinstance(values, list):
-        raise InvalidInput("That cursor is not valid; use a pageInfo.endCursor.", field="after")
-    return values
-
-
-def check_first(first: int) -> int:
-    """Page sizes are 1–100."""
-    from graphql_api.errors import InvalidInput
-
-    if first < 1 or first > MAX_PAGE_SIZE:
-        raise InvalidInput(f"`first` must be between 1 and {MAX_PAGE_SIZE}.", field="first")
-    return first
+# Our order (edges, then pageInfo) rather than relay's.
+get_object_definition(Connection, strict=True).fields.sort(
+    key=lambda field: ("edges", "page_info", "total_count").index(field.python_name)
+)

@@ -9,17 +9,13 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 from strawberry.schema.config import StrawberryConfig
 
-from graphql_api import models
-from schema.domain import types as domain_types
 from schema.domain.operations import DomainMutation, DomainQuery
+from schema.errors import EXCEPTION_HANDLERS
 from schema.guarded import GuardedSchema, is_server_fault
-from schema.imports import types as imports_types
 from schema.imports.operations import ImportsMutation, ImportsQuery
-from schema.invoicing import types as invoicing_types
 from schema.invoicing.operations import InvoicingMutation, InvoicingQuery
 from schema.limits import DocumentCache, DocumentGuard, DocumentLimits
-from schema.node import NodeQuery, register_node
-from schema.runs import types as runs_types
+from schema.node import NodeQuery
 from schema.runs.operations import RunsQuery, RunsSubscription
 from schema.scalars import SCALAR_OVERRIDES
 from schema.tenancy import types as tenancy_types
@@ -28,20 +24,6 @@ from schema.unbilled.operations import UnbilledMutation, UnbilledQuery
 from schema.wefact.operations import WefactMutation, WefactQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
-
-register_node("User", models.User, tenancy_types.User.from_model)
-register_node("ApiToken", models.ApiToken, tenancy_types.ApiToken.from_model)
-register_node("Customer", models.Customer, domain_types.Customer.from_model)
-register_node("Project", models.Project, domain_types.Project.from_model)
-register_node("Activity", models.Activity, domain_types.Activity.from_model)
-register_node("ExpenseCategory", models.ExpenseCategory, domain_types.ExpenseCategory.from_model)
-register_node("TimeEntry", models.TimeEntry, domain_types.TimeEntry.from_model)
-register_node("Expense", models.Expense, domain_types.Expense.from_model)
-register_node("Trip", models.Trip, domain_types.Trip.from_model)
-register_node("Run", models.Run, runs_types.Run.from_model)
-register_node("Invoice", models.Invoice, invoicing_types.Invoice.from_model)
-register_node("InvoiceRun", models.Run, invoicing_types.invoice_run_node)
-register_node("CustomerImport", models.Run, imports_types.customer_import_node)
 
 
 @strawberry.type(description="Everything you can read.")
@@ -87,6 +69,8 @@ def build_schema(*, max_depth: int = 12) -> GuardedSchema:
         types=[tenancy_types.Workspace],
         config=StrawberryConfig(auto_camel_case=True),
         scalar_overrides=SCALAR_OVERRIDES,
+        # Domain errors become the error types a mutation's result union offers.
+        exception_handlers=EXCEPTION_HANDLERS,
         extensions=[
             # First: limits apply before any other extension sees the document.
             lambda: DocumentGuard(cache, defaults),

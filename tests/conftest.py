@@ -22,13 +22,17 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from graphql_api.app import AppState, create_app
+from graphql_api.app import AppState
+from graphql_api.composition import build_app
 from graphql_api.db import plain_url, with_database
+from graphql_api.embedded import EmbeddedPostgres
 from graphql_api.migrate import upgrade
 from graphql_api.models import Base, Role, TokenKind, User
 from graphql_api.security import hash_password
 from graphql_api.services.auth import create_workspace, issue_token
 from graphql_api.settings import Settings
+from integrations.emulator.server import serve_emulator
+from integrations.emulator.state import EmulatorState
 
 TEST_SECRET_KEY = "test-secret-key-not-for-production"
 PROCRASTINATE_TABLES = (
@@ -61,7 +65,6 @@ def server_url() -> Iterator[str]:
     if configured:
         yield configured
         return
-    from graphql_api.embedded import EmbeddedPostgres
 
     tmp = Path(tempfile.mkdtemp(prefix="graphql-api-test-"))
     server = EmbeddedPostgres(tmp)
@@ -147,7 +150,7 @@ class GraphQLClient:
 @pytest.fixture
 async def http(state: AppState) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to the app in process."""
-    app = create_app(state, close_state_on_shutdown=False)
+    app = build_app(state, close_state_on_shutdown=False)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
@@ -242,8 +245,6 @@ async def emulator(request: pytest.FixtureRequest, state: AppState) -> AsyncIter
 
     For WeFact the app's WEFACT_API_URL points at it (HostFact takes the URL per workspace).
     """
-    from integrations.emulator.server import serve_emulator
-    from integrations.emulator.state import EmulatorState
 
     emulator_state = EmulatorState(flavor=request.param, api_key=EMULATOR_API_KEY)
     emulator_state.seed_products()

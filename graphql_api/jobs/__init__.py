@@ -7,10 +7,10 @@ problems. A procrastinate *job* is how a worker gets to perform it. The pieces:
 - ``context``: ``RunContext``, what a handler receives, and the resumability contract.
 - ``runs``: ``start_run`` (run row + job in the caller's transaction), ``wait_for_run``,
   and the progress writes the context uses.
-- ``worker``: the procrastinate app per ``AppState`` (``open_jobs``/``JobRunner``), the
-  wrapper that runs handlers, the in-process worker of ``serve``.
+- ``worker``: the procrastinate app on the process's ``Resources`` (``open_jobs``,
+  ``JobRunner``), the wrapper that runs handlers, the in-process worker of ``serve``.
 - ``reaper``: resumes or fails runs whose worker died, re-queues runs that lost their job.
-- ``periodic``: every periodic job, in one list.
+- ``periodic``: what a periodic job is, and the reaper's (the composition root lists them all).
 
 Adding a run kind (say ``RunKind.CUSTOMER_IMPORT``)::
 
@@ -25,17 +25,14 @@ Adding a run kind (say ``RunKind.CUSTOMER_IMPORT``)::
         await ctx.problem("Debtor has no e-mail address", item="DB0042")
         return RunStatus.PARTIAL if ctx.counts.get("failed") else RunStatus.SUCCEEDED
 
-    # and list "graphql_api.services.customer_import" in registry.HANDLER_MODULES.
+    # and import graphql_api.services.customer_import in graphql_api/composition.py.
 
 Starting it from a mutation and waiting ``settings.run_wait_seconds`` for it::
 
-    try:
-        async with info.context.transaction() as session:
-            run = await start_run(session, workspace_id, RunKind.CUSTOMER_IMPORT, {}, user_id)
-    except DomainError as exc:          # Conflict: an import is already active
-        return to_error(exc)
-    run = await wait_for_run(state.sessionmaker, run.id, state.settings.run_wait_seconds)
-    return CustomerImport.from_model(run)   # finished, or in progress for clients to follow
+    async with info.context.transaction() as session:   # Conflict: an import is active
+        run = await start_run(session, workspace_id, RunKind.CUSTOMER_IMPORT, {}, user_id)
+    # the run row, finished or in progress, for the CustomerImport type to show
+    return await wait_for_run(state.sessionmaker, run.id, state.settings.run_wait_seconds)
 """
 
 from graphql_api.jobs.context import RunContext

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -33,11 +33,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from graphql_api.jobs import runs as run_service
 from graphql_api.jobs.runs import Problem
 from graphql_api.models.runs import Run, RunKind
-
-if TYPE_CHECKING:
-    from graphql_api.app import AppState
-    from graphql_api.security import SecretBox
-    from graphql_api.settings import Settings
+from graphql_api.resources import Resources
+from graphql_api.security import SecretBox
+from graphql_api.settings import Settings
 
 
 @dataclass
@@ -56,12 +54,13 @@ class RunContext:
     progress_total: int | None
     counts: dict[str, int]
     """Counts as recorded so far (by earlier attempts when resuming)."""
-    state: AppState
+    state: Resources
+    """The process's settings, sessions, key box and HTTP client."""
     job_id: int | None = None
     _superseded: bool = field(default=False, repr=False)
 
     @classmethod
-    def for_run(cls, state: AppState, run: Run, job_id: int | None) -> RunContext:
+    def for_run(cls, state: Resources, run: Run, job_id: int | None) -> RunContext:
         """The context of the attempt ``run`` was just marked RUNNING for."""
         return cls(
             run_id=run.id,

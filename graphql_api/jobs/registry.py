@@ -10,8 +10,8 @@ Defining a handler (in the module of the feature, e.g. ``graphql_api/services/im
         ...
         return RunStatus.SUCCEEDED
 
-then add that module's dotted path to ``HANDLER_MODULES`` below, so every process (API and
-workers) registers the handler before it starts or runs a run of that kind.
+then import that module in the composition root (``graphql_api.composition``), so every
+process (API and workers) registers the handler before it starts or runs a run of that kind.
 
 Exactly one handler per kind. Tests swap a handler for the duration of a test with
 ``override_handler`` (see ``tests/jobs``).
@@ -20,7 +20,6 @@ Exactly one handler per kind. Tests swap a handler for the duration of a test wi
 from __future__ import annotations
 
 import enum
-import importlib
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,14 +32,6 @@ if TYPE_CHECKING:
 
 Handler = Callable[["RunContext"], Coroutine[Any, Any, RunStatus]]
 """``async def handler(ctx: RunContext) -> RunStatus`` (SUCCEEDED, PARTIAL or FAILED)."""
-
-HANDLER_MODULES: tuple[str, ...] = (
-    # Modules that define ``@run_task`` handlers, imported by every process that starts or
-    # runs runs. Add yours here, e.g. "graphql_api.services.customer_import".
-    "graphql_api.services.customer_import",
-    "graphql_api.services.invoicing.engine",
-    "graphql_api.services.status_sync.sync",
-)
 
 RUN_QUEUE = "runs"
 """The procrastinate queue of run jobs (workers listen to all queues by default)."""
@@ -93,15 +84,8 @@ def run_task(
     return register
 
 
-def load_handler_modules() -> None:
-    """Import ``HANDLER_MODULES`` (cheap once imported), so their ``@run_task``s have run."""
-    for module in HANDLER_MODULES:
-        importlib.import_module(module)
-
-
 def get_spec(kind: RunKind) -> RunTaskSpec | None:
-    """The handler registered for ``kind``, or None when this build has none."""
-    load_handler_modules()
+    """The handler registered for ``kind``, or None when this process imported none."""
     return _SPECS.get(kind)
 
 
@@ -113,7 +97,6 @@ def override_handler(
     lock: LockScope = LockScope.KIND_PER_WORKSPACE,
 ) -> Iterator[RunTaskSpec]:
     """Tests only: run ``handler`` for ``kind`` inside the block, then restore the real one."""
-    load_handler_modules()
     previous = _SPECS.get(kind)
     spec = RunTaskSpec(kind=kind, handler=handler, lock=lock)
     _SPECS[kind] = spec

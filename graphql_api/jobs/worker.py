@@ -1,13 +1,15 @@
-"""Workers: the procrastinate app of an ``AppState``, the generic run wrapper, in-process use.
+"""Workers: the procrastinate app of the process's ``Resources``, the generic run wrapper,
+in-process use.
 
-``JobRunner(state)`` builds one procrastinate ``App`` (psycopg 3 pool on the same database)
-with one task per ``RunKind`` (named ``run:<KIND>``, all running ``execute_run``) and the
-periodic jobs of ``periodic.py``. Only processes that run workers need it: starting a run
-queues its job through SQLAlchemy (see ``runs.start_run``).
+``JobRunner(state, periodic=...)`` builds one procrastinate ``App`` (psycopg 3 pool on the
+same database) with one task per ``RunKind`` (named ``run:<KIND>``, all running
+``execute_run``) and the periodic jobs it is given (the composition root lists them).
+Only processes that run workers need it: starting a run queues its job through SQLAlchemy
+(see ``runs.start_run``).
 
 - ``graphql-api worker --concurrency N``: ``run_standalone_worker`` (serve.py).
 - ``graphql-api serve`` (embedded default, ``--demo`` or ``RUN_WORKER_IN_PROCESS=true``):
-  ``in_process_worker(state)`` runs one worker beside uvicorn for the app's lifetime.
+  ``in_process_worker(state, periodic)`` runs one worker beside uvicorn for the app's lifetime.
 - Tests: ``async with open_jobs(state) as runner: await runner.run_worker(wait=False)``
   runs every queued job, then returns.
 
@@ -22,8 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import procrastinate
@@ -33,20 +34,13 @@ from graphql_api.db import plain_url, transaction
 from graphql_api.errors import DomainError
 from graphql_api.jobs import runs as run_service
 from graphql_api.jobs.context import RunContext
-from graphql_api.jobs.periodic import PERIODIC_JOBS, PERIODIC_QUEUE, PeriodicJob
+from graphql_api.jobs.periodic import PERIODIC_QUEUE, PeriodicJob
 from graphql_api.jobs.reaper import ReapReport, reap_runs
-from graphql_api.jobs.registry import (
-    RUN_QUEUE,
-    RunTaskSpec,
-    get_spec,
-    load_handler_modules,
-    task_name,
-)
+from graphql_api.jobs.registry import RUN_QUEUE, RunTaskSpec, get_spec, task_name
 from graphql_api.jobs.runs import FINAL_RUN_STATUSES, Problem, RunSuperseded
 from graphql_api.models.runs import RunKind, RunStatus
-
-if TYPE_CHECKING:
-    from graphql_api.app import AppState
+from graphql_api.resources import Resources
+from integrations.errors import ProviderError
 
 logger = logging.getLogger(__name__)
 
@@ -56,17 +50,11 @@ HEARTBEAT_SECONDS = 10.0
 SHUTDOWN_GRACE_SECONDS = 10.0
 """On shutdown, running handlers get this long before they are cancelled (and re-queued)."""
 
-EXTRAS_KEY = "jobs"
-
 
 def safe_error_message(exc: BaseException) -> str:
     """What users see when a handler raised: our own messages only, never raw exception text."""
     if isinstance(exc, DomainError):
         return exc.message
-    try:
-        from integrations.errors import ProviderError
-    except ImportError:  # pragma: no cover - integrations ship with the app
-        ProviderError = ()  # type: ignore[assignment,misc]  # noqa: N806
     if isinstance(exc, ProviderError):
         # Provider errors are written for the administrator and carry no secrets.
         return str(exc)
@@ -99,7 +87,7 @@ async def _beat(ctx: RunContext, handler: asyncio.Task[RunStatus], interval: flo
 
 
 async def execute_run(
-    state: AppState,
+    state: Resources,
     run_id: int,
     job_id: int | None,
     *,
@@ -172,17 +160,20 @@ async def _perform(
 
 
 class JobRunner:
-    """One procrastinate app for one ``AppState``: tasks, periodic jobs, worker, reaper."""
+    """One procrastinate app for the process's resources: tasks, periodic jobs, worker, reaper.
+
+    ``periodic``: the periodic jobs this runner schedules. Tests and benchmarks pass none: a
+    cron that happens to be due (e.g. the status sync at :15) would otherwise start runs in
+    the middle of them.
+    """
 
     def __init__(
-        self, state: AppState, *, concurrency: int = 1, periodic: bool = True
+        self, state: Resources, *, concurrency: int = 1, periodic: Sequence[PeriodicJob] = ()
     ) -> None:
-        load_handler_modules()
         self.state = state
         self.concurrency = concurrency
-        url = state.engine.url.render_as_string(hide_password=False)
         connector = procrastinate.PsycopgConnector(
-            conninfo=libpq_url(url),
+            conninfo=libpq_url(state.database_url),
             # Jobs + the worker's listener, fetcher, heartbeat, abort poller and deferrer.
             min_size=1,
             max_size=concurrency + 5,
@@ -191,9 +182,7 @@ class JobRunner:
         self.app = procrastinate.App(connector=connector)
         for kind in RunKind:
             self._register_run_task(kind)
-        # Tests and benchmarks switch periodic jobs off: a cron that happens to be due
-        # (e.g. the status sync at :15) would otherwise start runs in the middle of them.
-        for job in PERIODIC_JOBS if periodic else ():
+        for job in periodic:
             self._register_periodic(job)
 
     def _register_run_task(self, kind: RunKind) -> None:
@@ -266,27 +255,27 @@ class JobRunner:
 
 @contextlib.asynccontextmanager
 async def open_jobs(
-    state: AppState, *, concurrency: int = 1, periodic: bool = True
+    state: Resources, *, concurrency: int = 1, periodic: Sequence[PeriodicJob] = ()
 ) -> AsyncIterator[JobRunner]:
-    """The state's job runner, open for the block (kept in ``state.extras["jobs"]``)."""
+    """A job runner on the process's resources, open for the block."""
     runner = JobRunner(state, concurrency=concurrency, periodic=periodic)
     await runner.open()
-    state.extras[EXTRAS_KEY] = runner
     try:
         yield runner
     finally:
-        state.extras.pop(EXTRAS_KEY, None)
         await runner.close()
 
 
 @contextlib.asynccontextmanager
-async def in_process_worker(state: AppState) -> AsyncIterator[JobRunner]:
+async def in_process_worker(
+    state: Resources, periodic: Sequence[PeriodicJob]
+) -> AsyncIterator[JobRunner]:
     """One worker in this process's event loop for the block (``serve``'s lifespan).
 
     A worker that stops on its own (database gone, a side task failing) is restarted after
     a pause, so the API never silently loses its only worker.
     """
-    async with open_jobs(state) as runner:
+    async with open_jobs(state, periodic=periodic) as runner:
         stopping = asyncio.Event()
 
         async def supervise() -> None:
@@ -313,10 +302,9 @@ async def in_process_worker(state: AppState) -> AsyncIterator[JobRunner]:
                 await task
 
 
-async def run_standalone_worker(state: AppState, *, concurrency: int) -> None:
-    """``graphql-api worker``: work until SIGINT/SIGTERM, then drain and close."""
-    try:
-        async with open_jobs(state, concurrency=concurrency) as runner:
-            await runner.run_forever(install_signal_handlers=True)
-    finally:
-        await state.close()
+async def run_standalone_worker(
+    state: Resources, *, concurrency: int, periodic: Sequence[PeriodicJob]
+) -> None:
+    """``graphql-api worker``: work until SIGINT/SIGTERM, then drain."""
+    async with open_jobs(state, concurrency=concurrency, periodic=periodic) as runner:
+        await runner.run_forever(install_signal_handlers=True)

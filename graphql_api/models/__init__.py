@@ -18,7 +18,13 @@ from graphql_api.models.guards import IdempotencyKey, LoginThrottle
 from graphql_api.models.invoicing import Invoice, InvoiceLine, InvoiceStatus, LineKind
 from graphql_api.models.runs import Run, RunKind, RunStatus
 from graphql_api.models.tenancy import ADMIN_ROLES, ApiToken, Role, TokenKind, User, Workspace
-from graphql_api.models.wefact import InvoiceMode, Subscription, WefactProduct, WefactSettings
+from graphql_api.models.wefact import (
+    InvoiceMode,
+    ProviderConnection,
+    Subscription,
+    WefactProduct,
+    WefactSettings,
+)
 
 __all__ = [
     "ADMIN_ROLES",
@@ -38,6 +44,7 @@ __all__ = [
     "LoginThrottle",
     "Project",
     "ProjectActivity",
+    "ProviderConnection",
     "RegistrationStatus",
     "Role",
     "Run",

@@ -59,6 +59,12 @@ class Invoice(IdMixin, WorkspaceMixin, TimestampMixin, Base):
     customer_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("customers.id"), index=True)
     project_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("projects.id"))
     provider: Mapped[Subscription] = mapped_column(str_enum(Subscription))
+    # The connection it was made with: release, resume, sync and lookups go there, whatever
+    # the workspace uses now. NULL only for invoices made before connections were kept whose
+    # connection had been replaced already (gone: a release is refused).
+    connection_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("provider_connections.id"), index=True
+    )
     reference: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[InvoiceStatus] = mapped_column(str_enum(InvoiceStatus))
     mode: Mapped[InvoiceMode] = mapped_column(str_enum(InvoiceMode))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graphql_api.errors import InvalidInput, NotFound
+from graphql_api.errors import AuthCode, GeneralCode, InvalidInput, NotFound
 from graphql_api.models import ApiToken, Role, TokenKind, User, Workspace
 from graphql_api.security import hash_password, hash_token, new_token, verify_password_off_loop
 from graphql_api.services.domain.validation import MAX_NAME_LENGTH, required_text
@@ -98,7 +98,9 @@ async def check_login(
     matches = await verify_password_off_loop(password_hash, password)
     if not matches or user_id is None:
         raise InvalidInput(
-            "E-mail address or password is wrong.", field="password", code="INVALID_CREDENTIALS"
+            "E-mail address or password is wrong.",
+            field="password",
+            code=AuthCode.INVALID_CREDENTIALS,
         )
     if throttle is not None:
         await throttle.forgive(email)
@@ -110,7 +112,9 @@ async def issue_session(session: AsyncSession, user_id: int) -> IssuedToken:
     user = await session.get(User, user_id)
     if user is None or not user.active:
         raise InvalidInput(
-            "E-mail address or password is wrong.", field="password", code="INVALID_CREDENTIALS"
+            "E-mail address or password is wrong.",
+            field="password",
+            code=AuthCode.INVALID_CREDENTIALS,
         )
     return await issue_token(
         session, user, kind=TokenKind.SESSION, name="login", expires_at=utcnow() + SESSION_LIFETIME
@@ -171,7 +175,9 @@ async def create_workspace(
     taken = await session.scalar(select(User.id).where(func.lower(User.email) == email.lower()))
     if taken is not None:
         raise InvalidInput(
-            "A user with that e-mail address already exists.", field="ownerEmail", code="CONFLICT"
+            "A user with that e-mail address already exists.",
+            field="ownerEmail",
+            code=GeneralCode.CONFLICT,
         )
     workspace = Workspace(name=name.strip())
     session.add(workspace)

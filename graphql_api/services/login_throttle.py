@@ -17,20 +17,25 @@ import datetime as dt
 import hashlib
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 from sqlalchemy import case, delete, func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from graphql_api.errors import DomainError
+from graphql_api.errors import AuthCode, Code, InvalidInput
 from graphql_api.models import LoginThrottle
 from graphql_api.settings import Settings
 
 
-class LoginThrottled(DomainError):
-    """Too many failed logins: ``retry_at`` says when login works again."""
+class LoginThrottled(InvalidInput):
+    """Too many failed logins: ``retry_at`` says when login works again.
 
-    code = "TOO_MANY_ATTEMPTS"
+    An invalid input by class, so it is the ``InvalidInputError`` that login's result
+    offers for every refusal (with its own code).
+    """
+
+    default_code: ClassVar[Code] = AuthCode.TOO_MANY_ATTEMPTS
 
     def __init__(self, message: str, retry_at: dt.datetime) -> None:
         super().__init__(message, field=None)

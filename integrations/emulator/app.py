@@ -1,8 +1,15 @@
 """The emulator's ASGI app: one POST endpoint per flavour, like the real APIs.
 
 Order of checks per call (as observed on the real services): WeFact firewall and rate
-limit → body parsing and call log → injected faults → IP whitelist (before the key) →
-API key → controller/action routing → HostFact write lock → handler.
+limit → body parsing → choosing the administration by API key, call log → injected faults →
+IP whitelist (before the key) → API key → controller/action routing → HostFact write lock →
+handler.
+
+One app can serve several administrations of the same flavour (one ``EmulatorState`` each,
+each with its own API key), as WeFact serves every administration on one URL: a call goes
+to the administration whose key it carries, else to the first one (which refuses the key).
+The rate limit and firewall are per source IP, so the first administration keeps them for
+all.
 """
 
 from __future__ import annotations
@@ -130,8 +137,13 @@ async def parse_body(request: Request, state: EmulatorState) -> dict[str, Any]:
 
 
 class Emulator:
-    def __init__(self, state: EmulatorState) -> None:
+    def __init__(self, state: EmulatorState, *others: EmulatorState) -> None:
         self.state = state
+        self.administrations = (state, *others)
+
+    def administration(self, params: dict[str, Any]) -> EmulatorState:
+        key = text(params.get("api_key"))
+        return next((s for s in self.administrations if s.api_key == key), self.state)
 
     # -- WeFact rate limit --------------------------------------------------------------
 
@@ -178,10 +190,13 @@ class Emulator:
         if state.flavor == "wefact":
             headers, banned = self._rate_limit(ip)
             if banned:
-                body = envelope("invalid", "invalid", errors=[message("wefact", "firewall", ip=ip)])
-                return JSONResponse(body, status_code=403, headers=headers)
+                # Plain text, not the JSON envelope: WeFact's PHP sample copies the raw body
+                # into errors[0]; two more public clients document plain text.
+                text_body = message("wefact", "firewall", ip=ip)
+                return PlainTextResponse(text_body, status_code=403, headers=headers)
 
         params = await parse_body(request, state)
+        state = self.administration(params)
         controller = text(params.get("controller")).strip().lower()
         action = text(params.get("action")).strip().lower()
         state.calls.append((controller, action))
@@ -198,14 +213,14 @@ class Emulator:
                 default = state.timeout_delay if fault.kind == "timeout" else state.slow_delay
                 await asyncio.sleep(fault.delay if fault.delay is not None else default)
 
-        body = await self._process(ip, params, controller, action)
+        body = await self._process(state, ip, params, controller, action)
         if fault is not None and fault.kind == "lose_response":
             return DroppedConnection()
         return JSONResponse(body, headers=headers)
 
-    def _refusal(self, ip: str, params: dict[str, Any]) -> str | None:
+    @staticmethod
+    def _refusal(state: EmulatorState, ip: str, params: dict[str, Any]) -> str | None:
         """The message refusing the call before routing, if any (IP before the key)."""
-        state = self.state
         key = text(params.get("api_key"))
         checks = (
             (state.whitelist is not None and ip not in state.whitelist, "ip"),
@@ -216,11 +231,10 @@ class Emulator:
         return next((message(state.flavor, name, ip=ip) for failed, name in checks if failed), None)
 
     async def _process(
-        self, ip: str, params: dict[str, Any], controller: str, action: str
+        self, state: EmulatorState, ip: str, params: dict[str, Any], controller: str, action: str
     ) -> dict[str, Any]:
-        state = self.state
         flavor = state.flavor
-        if refusal := self._refusal(ip, params):
+        if refusal := self._refusal(state, ip, params):
             return envelope("invalid", "invalid", errors=[refusal])
         actions = ROUTES.get(controller)
         if actions is None:
@@ -233,32 +247,41 @@ class Emulator:
             flavor == "hostfact" and action not in READS and controller not in UNLOCKED_CONTROLLERS
         )
         if not locked:
-            return self._run(handler, params, controller, action)
+            return self._run(state, handler, params, controller, action)
         lock = state.write_lock()
         try:
             await asyncio.wait_for(lock.acquire(), timeout=state.write_lock_wait)
         except TimeoutError:
             return envelope(controller, action, errors=[message(flavor, "write_lock")])
         try:
-            result = self._run(handler, params, controller, action)
+            result = self._run(state, handler, params, controller, action)
             if state.write_hold_seconds > 0:
                 await asyncio.sleep(state.write_hold_seconds)
             return result
         finally:
             lock.release()
 
+    @staticmethod
     def _run(
-        self, handler: Handler, params: dict[str, Any], controller: str, action: str
+        state: EmulatorState,
+        handler: Handler,
+        params: dict[str, Any],
+        controller: str,
+        action: str,
     ) -> dict[str, Any]:
         try:
-            return envelope(controller, action, handler(self.state, params))
+            return envelope(controller, action, handler(state, params))
         except RefusalError as fault:
             return envelope(controller, action, errors=fault.messages)
 
 
-def create_emulator_app(state: EmulatorState) -> Starlette:
-    """A Starlette app emulating WeFact (``POST /v2/``) or HostFact (``POST …/apiv2/api.php``)."""
-    emulator = Emulator(state)
+def create_emulator_app(state: EmulatorState, *others: EmulatorState) -> Starlette:
+    """A Starlette app emulating WeFact (``POST /v2/``) or HostFact (``POST …/apiv2/api.php``).
+
+    ``others``: more administrations on the same URL, told apart by their API keys."""
+    if any(other.flavor != state.flavor for other in others):
+        raise ValueError("every administration of one emulator has the same flavour")
+    emulator = Emulator(state, *others)
     app = Starlette(routes=[Route("/{path:path}", emulator.handle, methods=["GET", "POST"])])
     app.state.emulator = state
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .listing import select
+from .listing import ListRules, select
 from .messages import message
 from .state import EmulatorState, Record
 from .values import RefusalError, render, text
@@ -24,16 +24,22 @@ def find(
     params: Params,
     code_field: str,
     not_found: str,
+    *,
+    unknown_identifier: str | None = None,
 ) -> Record:
-    """Select by ``Identifier`` (wins) or by the code field, as show/edit do."""
+    """Select by ``Identifier`` (wins) or by the code field, as show/edit do.
+
+    ``unknown_identifier``: the message for an ``Identifier`` nobody has, when the product
+    words it differently from an unknown code (HostFact: "Invalid identifier for client").
+    """
     identifier = text(params.get("Identifier")).strip()
     if identifier:
         record = records.get(int(identifier)) if identifier.isdigit() else None
-    else:
-        code = text(params.get(code_field)).strip()
-        record = (
-            next((r for r in records.values() if r[code_field] == code), None) if code else None
-        )
+        if record is None:
+            raise fail(state, unknown_identifier or not_found)
+        return record
+    code = text(params.get(code_field)).strip()
+    record = next((r for r in records.values() if r[code_field] == code), None) if code else None
     if record is None:
         raise fail(state, not_found)
     return record
@@ -44,9 +50,9 @@ def list_envelope(
     params: Params,
     plural: str,
     row: Callable[[Record], dict[str, Any]],
-    **defaults: str,
+    rules: ListRules,
 ) -> dict[str, Any]:
-    page, total, offset = select(records, params, **defaults)
+    page, total, offset = select(records, params, rules)
     envelope: dict[str, Any] = {
         "totalresults": total,
         "currentresults": len(page),

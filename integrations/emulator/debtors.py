@@ -6,6 +6,8 @@ import re
 from typing import Any
 
 from .common import Handler, Params, fail, find, list_envelope
+from .listing import ListRules
+from .messages import message
 from .state import EmulatorState, Record
 from .values import render, text
 
@@ -72,6 +74,44 @@ COUNTRIES = frozenset(
         "AU",
     ]
 )
+#: HostFact's debtor_api_controller: its parameters (the valid sort/searchat values) and
+#: list_api_action's defaults (sort DebtorCode, searchat DebtorCode|CompanyName|SurName).
+LIST_RULES = ListRules(
+    parameters=frozenset(
+        {
+            "Identifier",
+            "DebtorCode",
+            "CompanyName",
+            "CompanyNumber",
+            "LegalForm",
+            "TaxNumber",
+            "Sex",
+            "Initials",
+            "SurName",
+            "Address",
+            "ZipCode",
+            "City",
+            "Country",
+            "EmailAddress",
+            "PhoneNumber",
+            "MobileNumber",
+            "FaxNumber",
+            "Website",
+            "Comment",
+            "InvoiceMethod",
+            "InvoiceCompanyName",
+            "InvoiceEmailAddress",
+            "InvoiceTerm",
+            "Groups",
+            "CustomFields",
+            "Created",
+            "Modified",
+        }
+    ),
+    default_sort="DebtorCode",
+    default_order="ASC",
+    default_searchat="DebtorCode|CompanyName|SurName",
+)
 _EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+\.[A-Za-z]{2,}$")
 
 
@@ -109,18 +149,23 @@ def list_debtors(state: EmulatorState, params: Params) -> dict[str, Any]:
         params,
         "debtors",
         _summary,
-        default_sort="DebtorCode",
-        default_order="ASC",
-        default_searchat="DebtorCode|CompanyName|SurName",
+        LIST_RULES,
+    )
+
+
+def _find(state: EmulatorState, params: Params) -> Record:
+    return find(
+        state,
+        state.debtors,
+        params,
+        "DebtorCode",
+        "debtor_not_found",
+        unknown_identifier="debtor_bad_identifier",
     )
 
 
 def show(state: EmulatorState, params: Params) -> dict[str, Any]:
-    return {
-        "debtor": render(
-            _full(find(state, state.debtors, params, "DebtorCode", "debtor_not_found"))
-        )
-    }
+    return {"debtor": render(_full(_find(state, params)))}
 
 
 def add(state: EmulatorState, params: Params) -> dict[str, Any]:
@@ -133,11 +178,15 @@ def add(state: EmulatorState, params: Params) -> dict[str, Any]:
     _apply(state, draft, params)
     # Identifier is output only: whatever the caller sent is ignored.
     record = state.add_debtor(DebtorCode=code or None, **draft)
-    return {"debtor": render(_full(record))}
+    answer: dict[str, Any] = {"debtor": render(_full(record))}
+    if state.flavor == "hostfact":
+        # HostFact's add_api_action: parseSuccess($debtor->Success) before the record.
+        answer["success"] = [message(state.flavor, "debtor_created", code=record["DebtorCode"])]
+    return answer
 
 
 def edit(state: EmulatorState, params: Params) -> dict[str, Any]:
-    record = find(state, state.debtors, params, "DebtorCode", "debtor_not_found")
+    record = _find(state, params)
     changes: Record = {}
     _apply(state, changes, params)
     if text(params.get("Identifier")).strip():

@@ -5,6 +5,11 @@ line amount = PriceExcl x Number (x Periods) rounded half-up to cents minus the 
 discount, VAT per rate on the totals; concepts have ``[concept]0001`` codes and are the
 only invoices that can be edited or deleted; booking gives the next real number;
 credit turns the original into status 9 and creates a negative status-8 invoice.
+
+Answers follow HostFact's ``apiv2/controllers/invoice_api_controller.php`` (and
+``invoiceline_api_controller.php``): ``list`` rows are a fixed subset of the record,
+``markaspaid`` answers with messages only, ``sendbyemail`` and ``credit`` add success
+messages to the record, ``invoiceline/add`` works in every status.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ from decimal import Decimal
 from typing import Any
 
 from .common import Handler, Params, fail, find, list_envelope
+from .listing import ListRules
+from .messages import message
 from .products import read_vat
 from .state import EmulatorState, Record, tax_code_for
 from .values import cents, period_end, render, strict_date, strict_decimal, text
 
-CONCEPT, SENT, PAID, CREDIT, CANCELLED = 0, 2, 4, 8, 9
+CONCEPT, SENT, PARTLY_PAID, PAID, CREDIT, CANCELLED = 0, 2, 3, 4, 8, 9
 _HUNDRED = Decimal(100)
 _EDITABLE = (
     "DebtorCode",
@@ -32,6 +39,80 @@ _EDITABLE = (
     "Comment",
     "Discount",
     "Status",
+)
+#: HostFact's invoice_api_controller: its parameters (the valid sort/searchat values) and
+#: list_api_action's defaults: newest first, searching InvoiceCode|CompanyName|SurName.
+LIST_RULES = ListRules(
+    parameters=frozenset(
+        {
+            "Identifier",
+            "InvoiceCode",
+            "Debtor",
+            "DebtorCode",
+            "Status",
+            "SubStatus",
+            "Date",
+            "Term",
+            "PayBefore",
+            "PaymentURL",
+            "AmountExcl",
+            "AmountTax",
+            "AmountIncl",
+            "AmountPaid",
+            "Discount",
+            "VatCalcMethod",
+            "IgnoreDiscount",
+            "Coupon",
+            "ReferenceNumber",
+            "CompanyName",
+            "TaxNumber",
+            "Sex",
+            "Initials",
+            "SurName",
+            "Address",
+            "ZipCode",
+            "City",
+            "Country",
+            "EmailAddress",
+            "InvoiceMethod",
+            "Template",
+            "SentDate",
+            "Sent",
+            "Reminders",
+            "ReminderDate",
+            "Authorisation",
+            "PaymentMethod",
+            "PayDate",
+            "TransactionID",
+            "Description",
+            "Comment",
+            "InvoiceLines",
+            "Created",
+            "Modified",
+        }
+    ),
+    default_sort="Date",
+    default_order="DESC",
+    default_searchat="InvoiceCode|CompanyName|SurName",
+)
+#: What HostFact's list_api_action puts in a row (no ReferenceNumber, Term, AmountPaid,
+#: Comment or lines); AmountOpen is computed.
+LIST_ROW_FIELDS = (
+    "Identifier",
+    "InvoiceCode",
+    "Debtor",
+    "DebtorCode",
+    "CompanyName",
+    "Initials",
+    "SurName",
+    "AmountExcl",
+    "AmountIncl",
+    "AmountOpen",
+    "Date",
+    "Status",
+    "SubStatus",
+    "Authorisation",
+    "Modified",
 )
 
 
@@ -195,10 +276,20 @@ def recalculate(state: EmulatorState, invoice: Record) -> None:
     invoice["PayBefore"] = invoice["Date"] + timedelta(days=invoice["Term"])
 
 
-def rendered(state: EmulatorState, invoice: Record, *, with_lines: bool = True) -> dict[str, Any]:
+def list_row(invoice: Record) -> dict[str, Any]:
+    """A row of ``invoice/list``: only HostFact's fixed subset of fields."""
+    if invoice["Status"] == SENT:
+        amount_open = invoice["AmountIncl"]
+    elif invoice["Status"] == PARTLY_PAID:
+        amount_open = invoice["AmountIncl"] - invoice["AmountPaid"]
+    else:
+        amount_open = Decimal(0)
+    row = {**invoice, "AmountOpen": amount_open}
+    return dict(render({field: row[field] for field in LIST_ROW_FIELDS}))
+
+
+def rendered(state: EmulatorState, invoice: Record) -> dict[str, Any]:
     out = render(invoice)
-    if not with_lines:
-        out.pop("InvoiceLines", None)
     if state.flavor == "wefact":
         # WeFact mixes JSON numbers into otherwise string amounts; clients must cope.
         out["AmountIncl"] = float(invoice["AmountIncl"])
@@ -268,7 +359,11 @@ def add(state: EmulatorState, params: Params) -> dict[str, Any]:
         "Debtor": debtor["Identifier"],
         "DebtorCode": debtor["DebtorCode"],
         "CompanyName": debtor["CompanyName"],
+        "Initials": debtor["Initials"],
+        "SurName": debtor["SurName"],
         "Status": CONCEPT,
+        "SubStatus": "",
+        "Authorisation": "no",
         "Date": invoice_date,
         "Term": term,
         "PayBefore": None,
@@ -307,10 +402,8 @@ def list_invoices(state: EmulatorState, params: Params) -> dict[str, Any]:
         list(state.invoices.values()),
         params,
         "invoices",
-        lambda i: rendered(state, i, with_lines=False),
-        default_sort="Date",
-        default_order="DESC",
-        default_searchat="InvoiceCode|DebtorCode|CompanyName|ReferenceNumber",
+        list_row,
+        LIST_RULES,
     )
 
 
@@ -335,6 +428,8 @@ def edit(state: EmulatorState, params: Params) -> dict[str, Any]:
             Debtor=debtor["Identifier"],
             DebtorCode=debtor["DebtorCode"],
             CompanyName=debtor["CompanyName"],
+            Initials=debtor["Initials"],
+            SurName=debtor["SurName"],
         )
     updates["Date"] = _date(state, params, "Date", invoice["Date"], "Date")
     updates["Term"] = _int(state, params, "Term", invoice["Term"])
@@ -354,13 +449,13 @@ def delete(state: EmulatorState, params: Params) -> dict[str, Any]:
     if invoice["Status"] != CONCEPT:
         raise fail(state, "delete_not_concept")
     del state.invoices[invoice["Identifier"]]
-    return {"success": [f"Invoice {invoice['InvoiceCode']} deleted"]}
+    return {"success": [message(state.flavor, "deleted", code=invoice["InvoiceCode"])]}
 
 
 def credit(state: EmulatorState, params: Params) -> dict[str, Any]:
     original = _find(state, params)
     if original["Status"] == CONCEPT:
-        raise fail(state, "credit_concept")
+        raise fail(state, "credit_concept", code=original["InvoiceCode"])
     if original["Status"] in (CREDIT, CANCELLED):
         raise fail(state, "credit_again", code=original["InvoiceCode"])
     now = state.clock()
@@ -384,7 +479,12 @@ def credit(state: EmulatorState, params: Params) -> dict[str, Any]:
     state.invoices[credit_invoice["Identifier"]] = credit_invoice
     original["Status"] = CANCELLED
     original["Modified"] = now
-    return _reply(state, credit_invoice)
+    # Two messages: the original credited (and cancelled), the credit invoice made.
+    success = [
+        message(state.flavor, "credited", code=original["InvoiceCode"]),
+        message(state.flavor, "created", code=credit_invoice["InvoiceCode"]),
+    ]
+    return {"success": success, **_reply(state, credit_invoice)}
 
 
 def send_by_email(state: EmulatorState, params: Params) -> dict[str, Any]:
@@ -396,21 +496,30 @@ def send_by_email(state: EmulatorState, params: Params) -> dict[str, Any]:
     if invoice["Status"] == CONCEPT:
         _book(state, invoice)
     _touch(state, invoice)
+    # Sending again e-mails again: HostFact's sent(true, …) does not look at the status.
     state.sent_emails.append((invoice["InvoiceCode"], email))
-    return _reply(state, invoice)
+    answer: dict[str, Any] = {
+        "success": [message(state.flavor, "sent", code=invoice["InvoiceCode"], email=email)],
+        **_reply(state, invoice),
+    }
+    if state.flavor == "wefact":
+        answer["warning"] = []
+    return answer
 
 
 def mark_as_paid(state: EmulatorState, params: Params) -> dict[str, Any]:
+    """Messages only, no record; an error when already paid (markaspaid_api_action)."""
     invoice = _find(state, params)
+    if invoice["Status"] == PAID:
+        raise fail(state, "already_paid", code=invoice["InvoiceCode"])
     if invoice["Status"] == CONCEPT:
-        raise fail(state, "paid_concept")
+        raise fail(state, "paid_concept", code=invoice["InvoiceCode"])
     if invoice["Status"] in (CREDIT, CANCELLED):
         raise fail(state, "paid_state", code=invoice["InvoiceCode"])
-    if invoice["Status"] != PAID:
-        invoice["Status"] = PAID
-        invoice["PayDate"] = _today(state)
-        _touch(state, invoice)
-    return _reply(state, invoice)
+    invoice["Status"] = PAID
+    invoice["PayDate"] = _today(state)
+    _touch(state, invoice)
+    return {"success": [message(state.flavor, "paid", code=invoice["InvoiceCode"])]}
 
 
 def download(state: EmulatorState, params: Params) -> dict[str, Any]:
@@ -429,6 +538,8 @@ def download(state: EmulatorState, params: Params) -> dict[str, Any]:
 
 
 def _concept_for_lines(state: EmulatorState, params: Params) -> Record:
+    """Deleting lines stays limited to concepts: an assumption (the documentation states
+    every-status only for ``invoiceline/add``)."""
     invoice = _find(state, params)
     if invoice["Status"] != CONCEPT:
         raise fail(state, "edit_not_concept", code=invoice["InvoiceCode"])
@@ -436,14 +547,16 @@ def _concept_for_lines(state: EmulatorState, params: Params) -> Record:
 
 
 def line_add(state: EmulatorState, params: Params) -> dict[str, Any]:
-    invoice = _concept_for_lines(state, params)
+    """Lines can be added to an invoice in every status (both products' documentation)."""
+    invoice = _find(state, params)
     raw_lines = params.get("InvoiceLines")
     if not isinstance(raw_lines, list) or not raw_lines:
         raise fail(state, "no_lines", code=invoice["InvoiceCode"])
     lines = [build_line(state, raw, n, invoice["Date"]) for n, raw in enumerate(raw_lines)]
     invoice["InvoiceLines"].extend(lines)
     _touch(state, invoice)
-    return _reply(state, invoice)
+    success = [message(state.flavor, "lines_added", count=len(lines))]
+    return {"success": success, **_reply(state, invoice)}
 
 
 def line_delete(state: EmulatorState, params: Params) -> dict[str, Any]:

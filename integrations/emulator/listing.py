@@ -1,8 +1,15 @@
-"""`list` actions: filtering, searching, sorting and paging like the real APIs."""
+"""`list` actions: filtering, searching, sorting and paging like the real APIs.
+
+Source: HostFact's ``apiv2/controllers/api_controller.php`` (``getFilterValues``) and the
+``all()`` methods of its ``class/debtor.php`` and ``class/invoice.php``. WeFact descends from
+the same code (HostFact was "WeFact Hosting"); where WeFact's behaviour is not documented the
+emulator assumes it is the same.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -10,6 +17,27 @@ from typing import Any
 from .values import RefusalError, strict_datetime, text
 
 MAX_LIMIT = 1000
+
+INVALID_SORT = "Invalid filter 'sort'. Please enter valid columns or remove filter"
+INVALID_SEARCHAT = "Invalid filter 'searchat'. Please enter valid columns or remove filter"
+
+
+@dataclass(frozen=True, slots=True)
+class ListRules:
+    """How one controller's ``list`` reads its filters.
+
+    ``parameters``: the controller's parameter names — the only values ``sort`` and
+    ``searchat`` accept (anything else is refused with an error). ``not_columns``: parameters
+    whose database column has another name (``Identifier`` is the column ``id``): sorting by
+    them makes HostFact's query fail, and ``all()`` then returns no rows at all — a success
+    answer with ``totalresults: 0``.
+    """
+
+    parameters: frozenset[str]
+    default_sort: str
+    default_order: str
+    default_searchat: str
+    not_columns: frozenset[str] = frozenset({"Identifier"})
 
 
 def _int_param(params: dict[str, Any], name: str, default: int) -> int:
@@ -53,22 +81,38 @@ def _in_range(value: Any, bounds: tuple[datetime | None, datetime | None]) -> bo
     return (low is None or value >= low) and (high is None or value <= high)
 
 
+def _searched_fields(params: dict[str, Any], rules: ListRules) -> list[str]:
+    raw = text(params.get("searchat"))
+    if not raw:
+        return rules.default_searchat.split("|")
+    fields = raw.split("|")
+    if any(field not in rules.parameters for field in fields):
+        raise RefusalError(INVALID_SEARCHAT)
+    return fields
+
+
+def _sort_field(params: dict[str, Any], rules: ListRules) -> str:
+    sort = text(params.get("sort"))
+    if sort and sort not in rules.parameters:
+        raise RefusalError(INVALID_SORT)
+    return sort or rules.default_sort
+
+
 def select(
-    records: Iterable[dict[str, Any]],
-    params: dict[str, Any],
-    *,
-    default_sort: str,
-    default_order: str,
-    default_searchat: str,
+    records: Iterable[dict[str, Any]], params: dict[str, Any], rules: ListRules
 ) -> tuple[list[dict[str, Any]], int, int]:
     """Apply the list parameters; returns ``(page, totalresults, offset)``.
 
     Only the lowercase parameter names count (``Sort``/``Offset`` are ignored).
     """
+    offset = max(0, _int_param(params, "offset", 0))
+    limit = _int_param(params, "limit", MAX_LIMIT)
+    limit = MAX_LIMIT if limit <= 0 else min(limit, MAX_LIMIT)
+    sort = _sort_field(params, rules)
+    fields = _searched_fields(params, rules)  # validated even without searchfor
     rows = list(records)
     searchfor = text(params.get("searchfor")).strip().lower()
     if searchfor:
-        fields = (text(params.get("searchat")) or default_searchat).split("|")
         rows = [r for r in rows if any(searchfor in text(r.get(f)).lower() for f in fields if f)]
     for name, field in (("created", "Created"), ("modified", "Modified")):
         bounds = _range(params, name)
@@ -77,13 +121,11 @@ def select(
     if status:
         wanted = {int(s) for s in status.split("|") if s.strip().isdigit()}
         rows = [r for r in rows if int(r.get("Status", -1)) in wanted]
+    if sort in rules.not_columns:
+        return [], 0, offset  # the query failed: HostFact answers as if nothing matched
 
-    sort = text(params.get("sort")) or default_sort
-    descending = (text(params.get("order")) or default_order).upper() == "DESC"
+    order = text(params.get("order")).upper()
+    descending = (order if order in ("ASC", "DESC") else rules.default_order) == "DESC"
     rows.sort(key=lambda r: _sort_key(r.get("Identifier")), reverse=descending)  # tie-break
     rows.sort(key=lambda r: _sort_key(r.get(sort)), reverse=descending)
-
-    offset = max(0, _int_param(params, "offset", 0))
-    limit = _int_param(params, "limit", MAX_LIMIT)
-    limit = MAX_LIMIT if limit <= 0 else min(limit, MAX_LIMIT)
     return rows[offset : offset + limit], len(rows), offset

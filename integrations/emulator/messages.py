@@ -1,8 +1,10 @@
-"""The emulator's error texts, per flavour.
+"""The emulator's error and success texts, per flavour.
 
-The ones quoted in the contract are exact (clients match on them); the rest are
-plausible stand-ins in each product's language: WeFact answers in Dutch, HostFact here
-in English.
+HostFact answers in the installation's language; the emulator's HostFact is an English
+installation, and its texts are HostFact's own English translations
+(``Pro/includes/language/en_EN/en_EN.php`` of the public HostFact source) where the key is
+known. WeFact answers in Dutch: the texts quoted in the contract are exact; the rest are
+plausible Dutch stand-ins (assumptions — clients must never depend on their wording).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ _WEFACT = {
     "product_not_found": "Product niet gevonden.",
     "invoice_not_found": "Factuur niet gevonden.",
     "line_not_found": "Factuurregel {id} niet gevonden.",
+    "debtor_bad_identifier": "Klant niet gevonden.",
     "name_required": "Vul een bedrijfsnaam of achternaam in.",
     "code_taken": "Klantnummer {code} is al in gebruik.",
     "product_code_taken": "Productcode {code} is al in gebruik.",
@@ -43,15 +46,25 @@ _WEFACT = {
     "no_email": "De klant heeft geen e-mailadres.",
     "paid_concept": "Een conceptfactuur kan niet als betaald worden gemarkeerd.",
     "paid_state": "Factuur {code} kan niet als betaald worden gemarkeerd.",
+    "already_paid": "Factuur {code} is al betaald.",
     "delete_all_lines": "Een factuur moet minimaal een factuurregel bevatten.",
     "invalid_status": "Ongeldige factuurstatus {value}.",
+    # success messages
+    "sent": "Factuur {code} is per e-mail verzonden naar {email}",
+    "credited": "Factuur {code} is gecrediteerd en op status 'vervallen' gezet",
+    "created": "Factuur {code} is aangemaakt",
+    "paid": "Factuur {code} is als betaald gemarkeerd.",
+    "deleted": "Factuur {code} is verwijderd",
+    "lines_added": "Er zijn {count} factuurregels toegevoegd",
+    "debtor_created": "Debiteur '{code}' is aangemaakt",
 }
 
 _HOSTFACT = {
     "bad_key": "API key is invalid",
     "debtor_not_found": "Unknown client number",
+    "debtor_bad_identifier": "Invalid identifier for client",
     "product_not_found": "Unknown product",
-    "invoice_not_found": "Invoice not found",
+    "invoice_not_found": "Invalid identifier for invoice",
     "line_not_found": "Invoice line {id} not found",
     "name_required": "Please enter a company name or surname",
     "code_taken": "Client number {code} is already in use",
@@ -61,15 +74,26 @@ _HOSTFACT = {
     "required": "{field} is required",
     "invalid_value": "Invalid value for {field}: {value}",
     "invalid_tax": "Tax percentage {value} is not configured",
-    "delete_not_concept": "Only concept invoices can be deleted",
-    "credit_concept": "A concept invoice cannot be credited",
-    "credit_again": "Invoice {code} has already been credited",
+    "delete_not_concept": "Only draft invoices can be deleted",
+    "credit_concept": "It is not possible to credit draft invoice {code}",
+    "credit_again": "Failed to create a credit invoice for {code}. Invoice has status cancelled",
     "edit_not_concept": "Invoice {code} is not a concept and cannot be edited",
     "no_email": "The debtor has no emailaddress",
-    "paid_concept": "A concept invoice cannot be marked as paid",
-    "paid_state": "Invoice {code} cannot be marked as paid",
+    "paid_concept": (
+        "Invoice {code} has not been marked as paid, because it is no unpaid invoice."
+    ),
+    "paid_state": "Invoice {code} has not been marked as paid, because it is no unpaid invoice.",
+    "already_paid": "The invoice is already paid",
     "delete_all_lines": "An invoice must contain at least one invoice line",
     "invalid_status": "Invalid invoice status {value}",
+    # success messages
+    "sent": "Invoice {code} is sent by email to {email}",
+    "credited": "Invoice {code} is credited and set on status 'cancelled'",
+    "created": "Invoice {code} has been created successfully",
+    "paid": "Invoice {code} has been paid.",
+    "deleted": "Invoice {code} is deleted",
+    "lines_added": "Successfully added {count} invoice lines",
+    "debtor_created": "Client '{code}' is created",
 }
 
 _TABLES: dict[Flavor, dict[str, str]] = {

@@ -5,11 +5,37 @@ from __future__ import annotations
 from typing import Any
 
 from .common import Handler, Params, fail, find, list_envelope
+from .listing import ListRules
 from .state import HOSTFACT_TAX_RATES, WEFACT_TAX_CODES, EmulatorState, Record
 from .values import render, strict_decimal, text
 
 PERIODS = frozenset({"", "d", "w", "m", "k", "h", "j", "t"})
 _TEXT_FIELDS = ("ProductName", "ProductKeyPhrase", "ProductDescription", "NumberSuffix")
+#: HostFact's product_api_controller: its parameters and list_api_action's defaults.
+LIST_RULES = ListRules(
+    parameters=frozenset(
+        {
+            "Identifier",
+            "ProductCode",
+            "ProductName",
+            "ProductKeyPhrase",
+            "ProductDescription",
+            "NumberSuffix",
+            "PriceExcl",
+            "PricePeriod",
+            "TaxPercentage",
+            "TaxCode",
+            "Cost",
+            "ProductType",
+            "Groups",
+            "Created",
+            "Modified",
+        }
+    ),
+    default_sort="ProductCode",
+    default_order="ASC",
+    default_searchat="ProductCode|ProductName|ProductKeyPhrase",
+)
 
 
 def rendered(state: EmulatorState, record: Record) -> dict[str, Any]:
@@ -59,9 +85,7 @@ def list_products(state: EmulatorState, params: Params) -> dict[str, Any]:
         params,
         "products",
         lambda r: rendered(state, r),
-        default_sort="ProductCode",
-        default_order="ASC",
-        default_searchat="ProductCode|ProductName|ProductKeyPhrase",
+        LIST_RULES,
     )
 
 

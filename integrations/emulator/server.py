@@ -21,8 +21,12 @@ def client_url(state: EmulatorState, root: str) -> str:
 
 
 @contextlib.asynccontextmanager
-async def serve_emulator(state: EmulatorState, host: str = "127.0.0.1") -> AsyncIterator[str]:
+async def serve_emulator(
+    state: EmulatorState, *others: EmulatorState, host: str = "127.0.0.1"
+) -> AsyncIterator[str]:
     """Serve `state` on a free port; yields the client URL (see :func:`client_url`).
+
+    ``others``: more administrations on the same URL, each with its own API key.
 
     uvicorn runs as a task in this loop, so tests can inspect and change `state`
     between calls without any locking.
@@ -30,7 +34,7 @@ async def serve_emulator(state: EmulatorState, host: str = "127.0.0.1") -> Async
     # Let uvicorn bind port 0 itself: a socket made here with socket.socket() has proto 0,
     # and asyncio then skips TCP_NODELAY on accepted connections (40 ms per POST).
     config = uvicorn.Config(
-        create_emulator_app(state),
+        create_emulator_app(state, *others),
         host=host,
         port=0,
         log_level="critical",

@@ -1,7 +1,7 @@
 """guards: login throttling and stored answers of idempotent requests
 
 Revision ID: 0008_guards
-Revises: 0006_unbilled
+Revises: 0007_connections
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_guards"
-down_revision: str | None = "0006_unbilled"
+down_revision: str | None = "0007_connections"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,77 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types.nodes import SelectedField
 
 from graphql_api import models
-from graphql_api.errors import DomainError
+from graphql_api.services import commands
 from graphql_api.services.domain import registrations as service
-from resolvers import loaders
+from resolvers import loaders, results
 from resolvers.context import Info
-from resolvers.domain.common import AFTER, FIRST, caller, decode_ids, mutate, optional_id, provided
-from resolvers.domain.common import query as client_errors
-from resolvers.pagination import paginate
-from schema.domain import inputs, results, types
-from schema.relay import Connection, decode_id, to_global_id
+from resolvers.pagination import Page, paginate
+from resolvers.reads import caller
 
 M = TypeVar("M", models.TimeEntry, models.Expense, models.Trip)
-N = TypeVar("N")
 
-FILTER = Annotated[
-    inputs.RegistrationFilter | None, strawberry.argument(description="Which registrations.")
-]
-ID_TYPES = {
-    "project_id": "Project",
-    "activity_id": "Activity",
-    "user_id": "User",
-    "category_id": "ExpenseCategory",
-}
+Preloader = Callable[[AsyncSession, list[Any]], Awaitable[None]]
 
 
-def _filter(f: inputs.RegistrationFilter | None) -> service.RegistrationFilter:
-    f = f or inputs.RegistrationFilter()
-    return service.RegistrationFilter(
-        date_from=f.date_from,
-        date_to=f.date_to,
-        customer_id=optional_id(f.customer_id, "Customer", "customerId"),
-        project_id=optional_id(f.project_id, "Project", "projectId"),
-        user_id=optional_id(f.user_id, "User", "userId"),
-        activity_id=optional_id(f.activity_id, "Activity", "activityId"),
-        category_id=optional_id(f.category_id, "ExpenseCategory", "categoryId"),
-        billable=f.billable,
-        status=f.status,
-        updated_since=f.updated_since,
-        search=f.search,
+async def page(
+    info: Info, model: type[M], criteria: service.RegistrationFilter, *, first: int,
+    after: str | None,
+) -> Page[M]:
+    """Registrations of one kind by date, then id, with the page's selected relations read
+    in the list's own session."""
+    stmt = service.registrations_query(model, info.context.workspace_id, criteria)
+    table: Any = model
+    return await paginate(
+        info.context, stmt, keys=[table.date, table.id], first=first, after=after,
+        preload=_relations_preloader(info, model),
     )
 
 
-async def _page(
-    info: Info,
-    model: type[M],
-    *,
-    filter: inputs.RegistrationFilter | None,
-    first: int,
-    after: str | None,
-    to_node: Callable[[M], N],
-) -> Connection[N]:
-    async def read() -> Connection[N]:
-        stmt = service.registrations_query(model, info.context.workspace_id, _filter(filter))
-        table: Any = model
-        return await paginate(
-            info.context, stmt, keys=[table.date, table.id], first=first, after=after,
-            to_node=to_node, preload=_relations_preloader(info, model),
-        )
-
-    return await client_errors(read())
-
-
-def _relations_preloader(
-    info: Info, model: type[M]
-) -> Callable[[AsyncSession, list[Any]], Awaitable[None]] | None:
+def _relations_preloader(info: Info, model: type[M]) -> Preloader | None:
     """Reads the page's selected relations in the list's own session, one query after another,
     and primes the request's loaders with them, so the relation fields answer without awaiting.
 
@@ -142,203 +104,61 @@ def _selected_node_relations(info: Info) -> set[str]:
     return paths
 
 
-async def time_entries(
-    info: Info, filter: FILTER = None, first: FIRST = 20, after: AFTER = None
-) -> Connection[types.TimeEntry]:
-    """Hours by date, then id."""
-    return await _page(
-        info, models.TimeEntry, filter=filter, first=first, after=after,
-        to_node=types.TimeEntry.from_model,
-    )
-
-
-async def expenses(
-    info: Info, filter: FILTER = None, first: FIRST = 20, after: AFTER = None
-) -> Connection[types.Expense]:
-    """Expenses by date, then id."""
-    return await _page(
-        info, models.Expense, filter=filter, first=first, after=after,
-        to_node=types.Expense.from_model,
-    )
-
-
-async def trips(
-    info: Info, filter: FILTER = None, first: FIRST = 20, after: AFTER = None
-) -> Connection[types.Trip]:
-    """Trips by date, then id."""
-    return await _page(
-        info, models.Trip, filter=filter, first=first, after=after,
-        to_node=types.Trip.from_model,
-    )
-
-
-async def time_entry_summary(info: Info, filter: FILTER = None) -> types.TimeEntrySummary:
+async def time_entry_summary(
+    info: Info, criteria: service.RegistrationFilter
+) -> service.TimeEntryTotals:
     """Totals of the matching hours, in one SQL aggregate."""
-
-    async def read() -> types.TimeEntrySummary:
-        f = _filter(filter)
-        async with info.context.session() as session:
-            totals = await service.time_entry_totals(session, info.context.workspace_id, f)
-        return types.TimeEntrySummary(
-            entry_count=totals.entry_count, hours=totals.hours,
-            billable_hours=totals.billable_hours, amount=totals.amount,
-        )
-
-    return await client_errors(read())
+    async with info.context.session() as session:
+        return await service.time_entry_totals(session, info.context.workspace_id, criteria)
 
 
-def _values(input: object, *, prefix: str = "") -> dict[str, Any]:
-    values = provided(input)
-    decode_ids(values, ID_TYPES, prefix=prefix)
-    return values
-
-
-# ---------------------------------------------------------------- time entries
-
-
-async def create_time_entry(
-    info: Info,
-    input: Annotated[inputs.CreateTimeEntryInput, strawberry.argument(description="The hours.")],
-) -> results.CreateTimeEntryResult:
+async def create_time_entry(info: Info, command: commands.CreateTimeEntry) -> models.TimeEntry:
     """Register hours."""
-
-    async def change(session: AsyncSession) -> types.TimeEntry:
-        row = await service.create_time_entry(session, caller(info), _values(input))
-        return types.TimeEntry.from_model(row)
-
-    return await mutate(info, change)  # type: ignore[return-value]
+    async with info.context.transaction() as session:
+        return await service.create_time_entry(session, caller(info), command)
 
 
 async def create_time_entries(
-    info: Info,
-    input: Annotated[
-        inputs.CreateTimeEntriesInput, strawberry.argument(description="Up to 100 entries.")
-    ],
-) -> results.CreateTimeEntriesResult:
+    info: Info, entries: list[commands.CreateTimeEntry]
+) -> results.TimeEntryList:
     """Register many hours at once, all or none."""
-
-    async def change(session: AsyncSession) -> types.TimeEntryList:
-        service.check_bulk_size(len(input.entries))
-        entries = []
-        for index, entry in enumerate(input.entries):
-            try:
-                entries.append(_values(entry))
-            except DomainError as exc:
-                raise service.indexed(exc, "entries", index) from None
+    async with info.context.transaction() as session:
         rows = await service.create_time_entries(session, caller(info), entries)
-        return types.TimeEntryList(time_entries=[types.TimeEntry.from_model(r) for r in rows])
-
-    return await mutate(info, change)  # type: ignore[return-value]
+    return results.TimeEntryList(time_entries=rows)
 
 
-async def update_time_entry(
-    info: Info,
-    input: Annotated[inputs.UpdateTimeEntryInput, strawberry.argument(description="The changes.")],
-) -> results.UpdateTimeEntryResult:
+async def update_time_entry(info: Info, command: commands.UpdateTimeEntry) -> models.TimeEntry:
     """Change open hours."""
-
-    async def change(session: AsyncSession) -> types.TimeEntry:
-        pk = decode_id(input.id, "TimeEntry")
-        row = await service.update_time_entry(session, caller(info), pk, _values(input))
-        return types.TimeEntry.from_model(row)
-
-    return await mutate(info, change)  # type: ignore[return-value]
+    async with info.context.transaction() as session:
+        return await service.update_time_entry(session, caller(info), command)
 
 
-async def _delete(info: Info, global_id: str, model: type[M], type_name: str, what: str) -> Any:
-    async def change(session: AsyncSession) -> types.Deleted:
-        pk = decode_id(global_id, type_name)
-        await service.delete_registration(session, caller(info), model, pk, what)
-        return types.Deleted(id=to_global_id(type_name, pk))
-
-    return await mutate(info, change)
-
-
-async def delete_time_entry(
-    info: Info,
-    input: Annotated[
-        inputs.DeleteRegistrationInput, strawberry.argument(description="Which time entry.")
-    ],
-) -> results.DeleteTimeEntryResult:
-    """Delete open hours."""
-    return await _delete(info, input.id, models.TimeEntry, "TimeEntry", "time entry")  # type: ignore[no-any-return]
-
-
-# ---------------------------------------------------------------- expenses
-
-
-async def create_expense(
-    info: Info,
-    input: Annotated[inputs.CreateExpenseInput, strawberry.argument(description="The expense.")],
-) -> results.CreateExpenseResult:
+async def create_expense(info: Info, command: commands.CreateExpense) -> models.Expense:
     """Register an expense."""
-
-    async def change(session: AsyncSession) -> types.Expense:
-        row = await service.create_expense(session, caller(info), _values(input))
-        return types.Expense.from_model(row)
-
-    return await mutate(info, change)  # type: ignore[return-value]
+    async with info.context.transaction() as session:
+        return await service.create_expense(session, caller(info), command)
 
 
-async def update_expense(
-    info: Info,
-    input: Annotated[inputs.UpdateExpenseInput, strawberry.argument(description="The changes.")],
-) -> results.UpdateExpenseResult:
+async def update_expense(info: Info, command: commands.UpdateExpense) -> models.Expense:
     """Change an open expense."""
-
-    async def change(session: AsyncSession) -> types.Expense:
-        pk = decode_id(input.id, "Expense")
-        row = await service.update_expense(session, caller(info), pk, _values(input))
-        return types.Expense.from_model(row)
-
-    return await mutate(info, change)  # type: ignore[return-value]
+    async with info.context.transaction() as session:
+        return await service.update_expense(session, caller(info), command)
 
 
-async def delete_expense(
-    info: Info,
-    input: Annotated[
-        inputs.DeleteRegistrationInput, strawberry.argument(description="Which expense.")
-    ],
-) -> results.DeleteExpenseResult:
-    """Delete an open expense."""
-    return await _delete(info, input.id, models.Expense, "Expense", "expense")  # type: ignore[no-any-return]
-
-
-# ---------------------------------------------------------------- trips
-
-
-async def create_trip(
-    info: Info,
-    input: Annotated[inputs.CreateTripInput, strawberry.argument(description="The trip.")],
-) -> results.CreateTripResult:
+async def create_trip(info: Info, command: commands.CreateTrip) -> models.Trip:
     """Register a trip."""
-
-    async def change(session: AsyncSession) -> types.Trip:
-        row = await service.create_trip(session, caller(info), _values(input))
-        return types.Trip.from_model(row)
-
-    return await mutate(info, change)  # type: ignore[return-value]
+    async with info.context.transaction() as session:
+        return await service.create_trip(session, caller(info), command)
 
 
-async def update_trip(
-    info: Info,
-    input: Annotated[inputs.UpdateTripInput, strawberry.argument(description="The changes.")],
-) -> results.UpdateTripResult:
+async def update_trip(info: Info, command: commands.UpdateTrip) -> models.Trip:
     """Change an open trip."""
-
-    async def change(session: AsyncSession) -> types.Trip:
-        pk = decode_id(input.id, "Trip")
-        row = await service.update_trip(session, caller(info), pk, _values(input))
-        return types.Trip.from_model(row)
-
-    return await mutate(info, change)  # type: ignore[return-value]
+    async with info.context.transaction() as session:
+        return await service.update_trip(session, caller(info), command)
 
 
-async def delete_trip(
-    info: Info,
-    input: Annotated[
-        inputs.DeleteRegistrationInput, strawberry.argument(description="Which trip.")
-    ],
-) -> results.DeleteTripResult:
-    """Delete an open trip."""
-    return await _delete(info, input.id, models.Trip, "Trip", "trip")  # type: ignore[no-any-return]
+async def delete(info: Info, model: type[M], pk: int, what: str) -> results.Deleted:
+    """Delete an open registration the caller may change."""
+    async with info.context.transaction() as session:
+        await service.delete_registration(session, caller(info), model, pk, what)
+    return results.Deleted(type_name=model.__name__, pk=pk)

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
+from strawberry import Parent
+from strawberry.relay import NodeID
 
 from graphql_api import models
-from schema.errors import ConflictError
-from schema.relay import Node, to_global_id
+from resolvers.permissions import EVERYONE
+from schema.errors import ConflictError, WefactConnectionError
+from schema.relay import Node
 from schema.runs import types as run_types
-from schema.wefact.types import WefactConnectionError
-
-if TYPE_CHECKING:
-    from schema.tenancy.types import User
+from schema.views import computed, row_type
 
 
 @strawberry.type(description="A debtor the import could not take over, and what to do about it.")
@@ -28,15 +28,29 @@ class CustomerImportProblem:
     message: str = strawberry.field(description="What went wrong and what to do.")
 
 
-@strawberry.type(
+def _count(name: str, description: str) -> int:
+    """A counter of the run's ``counts``, 0 until counted."""
+
+    def resolve(root: models.Run) -> int:
+        return int(root.counts.get(name, 0))
+
+    field: int = computed("counts", description=description)(resolve)
+    return field
+
+
+@row_type(
+    models.Run,
+    kind=("kind", models.RunKind.CUSTOMER_IMPORT),
+    read=EVERYONE,
     description=(
         "An import of customers from WeFact/HostFact debtors, matched on customer number = "
         "debtor number. Poll it with `customerImport(id:)` while `status` is QUEUED or "
         "RUNNING, or follow `run` with the `runProgress` subscription."
-    )
+    ),
 )
 class CustomerImport(Node):
-    status: run_types.RunStatus = strawberry.field(  # type: ignore[valid-type]
+    id: NodeID[int]
+    status: models.RunStatus = strawberry.field(
         description="QUEUED, RUNNING, then SUCCEEDED, PARTIAL (some debtors have problems) "
         "or FAILED (stopped; run it again to finish — nothing is imported twice)."
     )
@@ -44,67 +58,42 @@ class CustomerImport(Node):
     progress_total: int | None = strawberry.field(
         description="Debtors WeFact reports in all; null until the first page is read."
     )
-    created: int = strawberry.field(description="New customers made from debtors.")
-    updated: int = strawberry.field(
-        description="Existing customers whose WeFact fields (name, contact, address, VAT and "
-        "chamber-of-commerce numbers) changed."
+    created: int = _count("created", "New customers made from debtors.")
+    updated: int = _count(
+        "updated",
+        "Existing customers whose WeFact fields (name, contact, address, VAT and "
+        "chamber-of-commerce numbers) changed.",
     )
-    unchanged: int = strawberry.field(description="Customers already up to date.")
-    failed: int = strawberry.field(description="Debtors not imported; see `problems`.")
-    problems: list[CustomerImportProblem] = strawberry.field(
-        description="Per-debtor problems, in the order found (at most 1000 are listed)."
+    unchanged: int = _count("unchanged", "Customers already up to date.")
+    failed: int = _count("failed", "Debtors not imported; see `problems`.")
+
+    @computed(
+        "problems",
+        description="Per-debtor problems, in the order found (at most 1000 are listed).",
     )
-    requested_at: dt.datetime = strawberry.field(description="When the import was requested.")
+    @staticmethod
+    def problems(root: Parent[models.Run]) -> list[CustomerImportProblem]:
+        return [
+            CustomerImportProblem(
+                debtor_code=problem.get("item"), message=str(problem.get("message", ""))
+            )
+            for problem in root.problems
+        ]
+
+    created_at: dt.datetime = strawberry.field(
+        name="requestedAt", description="When the import was requested."
+    )
     started_at: dt.datetime | None = strawberry.field(description="When work started.")
     finished_at: dt.datetime | None = strawberry.field(description="When the import ended.")
-    started_by_pk: strawberry.Private[int | None]
-    row: strawberry.Private[models.Run]
-
-    @strawberry.field(description="Who started the import; null for the nightly import.")
-    async def started_by(
-        self, info: strawberry.Info
-    ) -> Annotated[User, strawberry.lazy("schema.tenancy.types")] | None:
-        from resolvers.runs import resolve_started_by
-
-        return await resolve_started_by(info, self.started_by_pk)
+    started_by = run_types.starter("Who started the import; null for the nightly import.")
 
     @strawberry.field(
-        description="The same run in its generic form, e.g. to follow with `runProgress`."
+        description="The same run in its generic form, e.g. to follow with `runProgress`.",
+        graphql_type=run_types.Run,
     )
-    def run(self) -> run_types.Run:
-        return run_types.Run.from_model(self.row)
-
-    @classmethod
-    def from_model(cls, row: models.Run) -> CustomerImport:
-        counts = row.counts
-        return cls(
-            id=to_global_id("CustomerImport", row.id),
-            status=row.status,
-            progress_done=row.progress_done,
-            progress_total=row.progress_total,
-            created=int(counts.get("created", 0)),
-            updated=int(counts.get("updated", 0)),
-            unchanged=int(counts.get("unchanged", 0)),
-            failed=int(counts.get("failed", 0)),
-            problems=[
-                CustomerImportProblem(
-                    debtor_code=problem.get("item"), message=str(problem.get("message", ""))
-                )
-                for problem in row.problems
-            ],
-            requested_at=row.created_at,
-            started_at=row.started_at,
-            finished_at=row.finished_at,
-            started_by_pk=row.started_by_user_id,
-            row=row,
-        )
-
-
-def customer_import_node(row: models.Run) -> Node | None:
-    """``node(id:)`` for "CustomerImport" ids: runs of other kinds are not imports."""
-    if row.kind is not models.RunKind.CUSTOMER_IMPORT:
-        return None
-    return CustomerImport.from_model(row)
+    @staticmethod
+    def run(root: Parent[models.Run]) -> models.Run:
+        return root
 
 
 ImportCustomersResult = Annotated[

@@ -1,32 +1,24 @@
-"""GraphQL types of runs: the generic ``Run`` and reusable pieces for typed run views.
+"""GraphQL types of runs: the generic ``Run`` over a ``runs`` row, and its pieces.
 
-Typed views of one kind (e.g. ``CustomerImport``, ``InvoiceRun``) read the same ``runs``
-row: build them with ``run_counts(row)`` / ``run_problems(row)`` / ``run_global_id``, or
-expose the generic view as a field with ``Run.from_model(row)``.
+Typed views of one kind (``CustomerImport``, ``InvoiceRun``) read the same row; each is a
+``row_type`` of ``models.Run`` limited to its kind, and links to this generic view (``run``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated, Any
 
 import strawberry
+from strawberry import Parent
+from strawberry.relay import NodeID
 
 from graphql_api import models
+from resolvers.permissions import RUNS
 from schema.errors import NotFoundError
-from schema.relay import Node, to_global_id
-
-if TYPE_CHECKING:
-    from schema.tenancy.types import User
-
-RunKind = strawberry.enum(models.RunKind, description="What a run does.")
-RunStatus = strawberry.enum(
-    models.RunStatus,
-    description=(
-        "Where a run is: QUEUED, RUNNING, then SUCCEEDED, PARTIAL (some items have "
-        "problems) or FAILED."
-    ),
-)
+from schema.relay import Node
+from schema.tenancy.types import User
+from schema.views import computed, row_type, to_one
 
 
 @strawberry.type(description="A named counter of a run, e.g. `created: 12`.")
@@ -43,11 +35,6 @@ class RunProblem:
     message: str = strawberry.field(description="What went wrong and what to do.")
 
 
-def run_global_id(row: models.Run) -> strawberry.ID:
-    """The run's global id (``Run:<pk>``), shared by every typed view of the row."""
-    return to_global_id("Run", row.id)
-
-
 def run_counts(row: models.Run) -> list[RunCount]:
     """The run's counters, by name."""
     return [RunCount(name=name, value=int(value)) for name, value in sorted(row.counts.items())]
@@ -61,55 +48,51 @@ def run_problems(row: models.Run) -> list[RunProblem]:
     ]
 
 
-@strawberry.type(
+def starter(description: str) -> Any:
+    """Who started a run, as a field of a run view."""
+    return to_one(
+        models.User, "started_by_user_id", User, nullable=True, description=description
+    )
+
+
+@row_type(
+    models.Run,
+    read=RUNS,
     description=(
         "A background job (customer import, invoice run, status sync) and its progress. "
-        "Poll it with `run(id:)` or follow it with the `runProgress` subscription."
-    )
+        "Poll it with `run(id:)` or follow it with the `runProgress` subscription. Invoice "
+        "runs and status syncs are for owners, admins and managers."
+    ),
 )
 class Run(Node):
-    kind: RunKind = strawberry.field(description="What the run does.")  # type: ignore[valid-type]
-    status: RunStatus = strawberry.field(description="Where the run is.")  # type: ignore[valid-type]
+    id: NodeID[int]
+    kind: models.RunKind = strawberry.field(description="What the run does.")
+    status: models.RunStatus = strawberry.field(description="Where the run is.")
     progress_done: int = strawberry.field(description="Items done so far.")
     progress_total: int | None = strawberry.field(
         description="Items to do in all; null until the run knows."
     )
-    counts: list[RunCount] = strawberry.field(description="Counters (created, updated, ...).")
-    problems: list[RunProblem] = strawberry.field(
-        description="What could not be done (at most 1000; `problemsNotListed` counts the rest)."
+
+    @computed("counts", description="Counters (created, updated, ...).")
+    @staticmethod
+    def counts(root: Parent[models.Run]) -> list[RunCount]:
+        return run_counts(root)
+
+    @computed(
+        "problems",
+        description="What could not be done (at most 1000; `problemsNotListed` counts the rest).",
     )
+    @staticmethod
+    def problems(root: Parent[models.Run]) -> list[RunProblem]:
+        return run_problems(root)
+
     attempts: int = strawberry.field(
         description="How often the run was started; above 1 it resumed after an interruption."
     )
     created_at: dt.datetime = strawberry.field(description="When the run was requested.")
     started_at: dt.datetime | None = strawberry.field(description="When work first started.")
     finished_at: dt.datetime | None = strawberry.field(description="When the run ended.")
-    started_by_pk: strawberry.Private[int | None]
-
-    @strawberry.field(description="Who started the run; null for scheduled runs.")
-    async def started_by(
-        self, info: strawberry.Info
-    ) -> Annotated[User, strawberry.lazy("schema.tenancy.types")] | None:
-        from resolvers.runs import resolve_started_by
-
-        return await resolve_started_by(info, self.started_by_pk)
-
-    @classmethod
-    def from_model(cls, row: models.Run) -> Run:
-        return cls(
-            id=run_global_id(row),
-            kind=row.kind,
-            status=row.status,
-            progress_done=row.progress_done,
-            progress_total=row.progress_total,
-            counts=run_counts(row),
-            problems=run_problems(row),
-            attempts=row.attempts,
-            created_at=row.created_at,
-            started_at=row.started_at,
-            finished_at=row.finished_at,
-            started_by_pk=row.started_by_user_id,
-        )
+    started_by = starter("Who started the run; null for scheduled runs.")
 
 
 RunProgressEvent = Annotated[

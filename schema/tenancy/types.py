@@ -1,4 +1,4 @@
-"""GraphQL types of the tenancy domain."""
+"""GraphQL types of the tenancy domain: the workspace, its users, their tokens."""
 
 from __future__ import annotations
 
@@ -7,67 +7,66 @@ from decimal import Decimal
 from typing import Annotated
 
 import strawberry
+from strawberry.relay import NodeID
 
 from graphql_api import models
+from resolvers import results
+from resolvers.permissions import ADMINS_OR_SELF, OWN_TOKENS
 from schema.errors import InvalidInputError, NotFoundError
-from schema.relay import Node, to_global_id
-
-Role = strawberry.enum(models.Role, description="What a user may do in their workspace.")
-TokenKind = strawberry.enum(models.TokenKind, description="Login session or named API token.")
+from schema.relay import Node
+from schema.views import restricted, result_type, row_type, to_one
 
 
-@strawberry.type(description="A workspace: the tenant that owns all data.")
+@row_type(
+    models.Workspace, description="A workspace: the tenant that owns all data.", workspace="id"
+)
 class Workspace(Node):
+    id: NodeID[int]
     name: str = strawberry.field(description="Display name.")
     currency: str = strawberry.field(description="ISO currency code of all amounts (EUR).")
     mileage_rate: Decimal = strawberry.field(
         description="Default rate per km for trips of customers without their own."
     )
 
-    @classmethod
-    def from_model(cls, row: models.Workspace) -> Workspace:
-        return cls(
-            id=to_global_id("Workspace", row.id),
-            name=row.name,
-            currency=row.currency,
-            mileage_rate=row.mileage_rate,
-        )
+
+_OWN_OR_ADMIN = "(yourself, or owners and admins; null with a FORBIDDEN error for others)"
 
 
-@strawberry.type(description="A person in the workspace.")
+@row_type(
+    models.User,
+    description="A person in the workspace. Everyone sees colleagues' names; e-mail, role, "
+    "rate and status are for the user themself and for owners and admins.",
+)
 class User(Node):
-    email: str = strawberry.field(description="Login e-mail address.")
-    name: str = strawberry.field(description="Display name.")
-    role: Role = strawberry.field(description="What the user may do.")  # type: ignore[valid-type]
-    hourly_rate: Decimal | None = strawberry.field(
-        description="Rate for projects billed at the user's rate."
+    id: NodeID[int]
+    email: str | None = restricted(
+        ADMINS_OR_SELF, description=f"Login e-mail address {_OWN_OR_ADMIN}."
     )
-    active: bool = strawberry.field(description="Inactive users cannot log in.")
-    workspace_pk: strawberry.Private[int]
-
-    @strawberry.field(description="The user's workspace.")
-    async def workspace(self, info: strawberry.Info) -> Workspace:
-        from resolvers.tenancy import resolve_workspace
-
-        return await resolve_workspace(info, self.workspace_pk)
-
-    @classmethod
-    def from_model(cls, row: models.User) -> User:
-        return cls(
-            id=to_global_id("User", row.id),
-            email=row.email,
-            name=row.name,
-            role=row.role,
-            hourly_rate=row.hourly_rate,
-            active=row.active,
-            workspace_pk=row.workspace_id,
-        )
+    name: str = strawberry.field(description="Display name.")
+    role: models.Role | None = restricted(
+        ADMINS_OR_SELF, description=f"What the user may do {_OWN_OR_ADMIN}."
+    )
+    hourly_rate: Decimal | None = restricted(
+        ADMINS_OR_SELF,
+        description=f"Rate for projects billed at the user's rate {_OWN_OR_ADMIN}.",
+    )
+    active: bool | None = restricted(
+        ADMINS_OR_SELF, description=f"Inactive users cannot log in {_OWN_OR_ADMIN}."
+    )
+    workspace = to_one(
+        models.Workspace, "workspace_id", Workspace, description="The user's workspace."
+    )
 
 
-@strawberry.type(description="A bearer token (its secret is shown only when created).")
+@row_type(
+    models.ApiToken,
+    read=OWN_TOKENS,
+    description="A bearer token (its secret is shown only when created); only its owner sees it.",
+)
 class ApiToken(Node):
+    id: NodeID[int]
     name: str = strawberry.field(description="What the token is for.")
-    kind: TokenKind = strawberry.field(description="Session or API token.")  # type: ignore[valid-type]
+    kind: models.TokenKind = strawberry.field(description="Session or API token.")
     token_prefix: str = strawberry.field(description="First characters, to recognise it.")
     expires_at: dt.datetime | None = strawberry.field(description="When it stops working.")
     revoked_at: dt.datetime | None = strawberry.field(description="When it was revoked.")
@@ -76,31 +75,22 @@ class ApiToken(Node):
     )
     created_at: dt.datetime = strawberry.field(description="When it was created.")
 
-    @classmethod
-    def from_model(cls, row: models.ApiToken) -> ApiToken:
-        return cls(
-            id=to_global_id("ApiToken", row.id),
-            name=row.name,
-            kind=row.kind,
-            token_prefix=row.token_prefix,
-            expires_at=row.expires_at,
-            revoked_at=row.revoked_at,
-            last_used_at=row.last_used_at,
-            created_at=row.created_at,
-        )
 
-
-@strawberry.type(description="A logged-in session: send `token` as a bearer token.")
+@result_type(results.LoggedIn, description="A logged-in session: send `token` as a bearer token.")
 class Session:
     token: str = strawberry.field(description="Bearer token; keep it secret.")
     expires_at: dt.datetime | None = strawberry.field(description="When the session ends.")
-    user: User = strawberry.field(description="Who logged in.")
+    user: models.User = strawberry.field(graphql_type=User, description="Who logged in.")
 
 
-@strawberry.type(description="A new API token; `token` is shown now and never again.")
+@result_type(
+    results.NewApiToken, description="A new API token; `token` is shown now and never again."
+)
 class NewApiToken:
     token: str = strawberry.field(description="The secret bearer token; store it now.")
-    api_token: ApiToken = strawberry.field(description="The token's record.")
+    api_token: models.ApiToken = strawberry.field(
+        graphql_type=ApiToken, description="The token's record."
+    )
 
 
 @strawberry.input(description="E-mail and password.")

@@ -1,25 +1,22 @@
-"""GraphQL types of the Unbilled report, invoicing from it, and the invoice status sync."""
+"""GraphQL types of the Unbilled report (views over the report's rows), invoicing from it, and
+the invoice status sync."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import strawberry
+from strawberry import Parent
 
-from graphql_api.services.unbilled import CustomerTotal, UnbilledReport, UnbilledRow
-from schema.domain.enums import BillingMethod
-from schema.errors import ConflictError, InvalidInputError
+from graphql_api import models
+from graphql_api.services.unbilled import CustomerTotal, Period, UnbilledReport, UnbilledRow
+from schema.domain.types import Customer, Project
+from schema.errors import ConflictError, InvalidInputError, WefactConnectionError
 from schema.invoicing.types import InvoiceOptionsInput, InvoiceRun
 from schema.runs.types import Run
-from schema.wefact.types import WefactConnectionError
-
-if TYPE_CHECKING:
-    from schema.domain.types import Customer, Project
-
-CustomerRef = Annotated["Customer", strawberry.lazy("schema.domain.types")]
-ProjectRef = Annotated["Project", strawberry.lazy("schema.domain.types")]
+from schema.views import computed, result_type
 
 
 @strawberry.input(description="Which projects the Unbilled report covers, up to which date.")
@@ -34,12 +31,12 @@ class UnbilledFilter:
     project_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Only these projects (global ids)."
     )
-    billing_methods: list[BillingMethod] | None = strawberry.field(  # type: ignore[valid-type]
+    billing_methods: list[models.BillingMethod] | None = strawberry.field(
         default=None, description="Only projects billed by one of these methods."
     )
 
 
-@strawberry.type(description="A subscription period that is due (billed in advance).")
+@result_type(Period, description="A subscription period that is due (billed in advance).")
 class SubscriptionPeriod:
     start: dt.date = strawberry.field(description="First day of the period.")
     end: dt.date = strawberry.field(
@@ -48,17 +45,26 @@ class SubscriptionPeriod:
     amount: Decimal = strawberry.field(
         description="The subscription amount; pro rata by days when the period is cut off."
     )
-    pro_rata: bool = strawberry.field(
+
+    @computed(
+        "full",
         description="True when only part of the period is billed (end date, or billed "
-        "before up to a day inside it)."
+        "before up to a day inside it).",
     )
+    @staticmethod
+    def pro_rata(root: Parent[Period]) -> bool:
+        return not root.full
 
 
-@strawberry.type(description="One project with something to bill up to the report's date.")
+@result_type(
+    UnbilledRow, description="One project with something to bill up to the report's date."
+)
 class UnbilledProject:
-    billing_method: BillingMethod = strawberry.field(  # type: ignore[valid-type]
-        description="How the project is billed."
-    )
+    @computed("project", description="How the project is billed.")
+    @staticmethod
+    def billing_method(root: Parent[UnbilledRow]) -> models.BillingMethod:
+        return root.project.billing_method
+
     hours: Decimal = strawberry.field(
         description="Open billable hours (hourly projects only; fixed-price and subscription "
         "projects bill their price or periods instead)."
@@ -76,139 +82,106 @@ class UnbilledProject:
         description="Open billable trips: per trip km × rate, rounded, summed."
     )
     trip_count: int = strawberry.field(description="How many open billable trips.")
-    fixed_price: Decimal | None = strawberry.field(
-        description="The project's fixed price (null unless FIXED_PRICE)."
+
+    @computed("fixed_price", description="The project's fixed price (null unless FIXED_PRICE).")
+    @staticmethod
+    def fixed_price(root: Parent[UnbilledRow]) -> Decimal | None:
+        return root.fixed_price.price if root.fixed_price else None
+
+    @computed(
+        "fixed_price", description="Fixed price on invoices that were not released or failed."
     )
-    fixed_price_invoiced: Decimal | None = strawberry.field(
-        description="Fixed price on invoices that were not released or failed."
-    )
-    fixed_price_remaining: Decimal | None = strawberry.field(
-        description="Fixed price minus what was invoiced."
-    )
-    fixed_price_due: Decimal | None = strawberry.field(
+    @staticmethod
+    def fixed_price_invoiced(root: Parent[UnbilledRow]) -> Decimal | None:
+        return root.fixed_price.invoiced if root.fixed_price else None
+
+    @computed("fixed_price", description="Fixed price minus what was invoiced.")
+    @staticmethod
+    def fixed_price_remaining(root: Parent[UnbilledRow]) -> Decimal | None:
+        return root.fixed_price.remaining if root.fixed_price else None
+
+    @computed(
+        "fixed_price",
         description="What to invoice now: the remaining price, or with instalments the "
-        "instalments due by the date minus what was invoiced."
+        "instalments due by the date minus what was invoiced.",
     )
-    fixed_price_instalments: int | None = strawberry.field(
+    @staticmethod
+    def fixed_price_due(root: Parent[UnbilledRow]) -> Decimal | None:
+        return root.fixed_price.due if root.fixed_price else None
+
+    @computed(
+        "fixed_price",
         description="In how many instalments the price is invoiced (1 without instalments, "
-        "or when the project lacks a start or end date to spread them over)."
+        "or when the project lacks a start or end date to spread them over).",
     )
-    fixed_price_instalments_due: int | None = strawberry.field(
+    @staticmethod
+    def fixed_price_instalments(root: Parent[UnbilledRow]) -> int | None:
+        return root.fixed_price.instalments if root.fixed_price else None
+
+    @computed(
+        "fixed_price",
         description="How many instalments are due by the date (evenly spread from the "
-        "project's start to its end date; the first at the start)."
+        "project's start to its end date; the first at the start).",
     )
-    subscription_periods_due: list[SubscriptionPeriod] = strawberry.field(
+    @staticmethod
+    def fixed_price_instalments_due(root: Parent[UnbilledRow]) -> int | None:
+        return root.fixed_price.instalments_due if root.fixed_price else None
+
+    periods: list[Period] = strawberry.field(
+        name="subscriptionPeriodsDue",
+        graphql_type=list[SubscriptionPeriod],
         description="Subscription periods due by the date, oldest first (empty unless "
-        "SUBSCRIPTION)."
+        "SUBSCRIPTION).",
     )
-    subscription_amount: Decimal = strawberry.field(
-        description="The due periods together."
-    )
-    subscription_billed_until: dt.date | None = strawberry.field(
-        description="Last day of the subscription billed so far."
-    )
+    subscription_amount: Decimal = strawberry.field(description="The due periods together.")
+
+    @computed("project", description="Last day of the subscription billed so far.")
+    @staticmethod
+    def subscription_billed_until(root: Parent[UnbilledRow]) -> dt.date | None:
+        return root.project.subscription_billed_until
+
     total: Decimal = strawberry.field(description="Everything to bill for the project.")
-    project_pk: strawberry.Private[int]
-    customer_pk: strawberry.Private[int]
-
-    @strawberry.field(description="The project.")
-    async def project(self, info: strawberry.Info) -> ProjectRef:
-        from resolvers.unbilled import resolve_project
-
-        return await resolve_project(info, self.project_pk)
-
-    @strawberry.field(description="The project's customer.")
-    async def customer(self, info: strawberry.Info) -> CustomerRef:
-        from resolvers.unbilled import resolve_customer
-
-        return await resolve_customer(info, self.customer_pk)
-
-    @classmethod
-    def from_service(cls, row: UnbilledRow) -> UnbilledProject:
-        fixed = row.fixed_price
-        return cls(
-            billing_method=row.project.billing_method,
-            hours=row.hours,
-            hours_amount=row.hours_amount,
-            time_entry_count=row.time_entry_count,
-            expenses_amount=row.expenses_amount,
-            expense_count=row.expense_count,
-            trip_distance=row.trip_distance,
-            trips_amount=row.trips_amount,
-            trip_count=row.trip_count,
-            fixed_price=fixed.price if fixed else None,
-            fixed_price_invoiced=fixed.invoiced if fixed else None,
-            fixed_price_remaining=fixed.remaining if fixed else None,
-            fixed_price_due=fixed.due if fixed else None,
-            fixed_price_instalments=fixed.instalments if fixed else None,
-            fixed_price_instalments_due=fixed.instalments_due if fixed else None,
-            subscription_periods_due=[
-                SubscriptionPeriod(
-                    start=p.start, end=p.end, amount=p.amount, pro_rata=not p.full
-                )
-                for p in row.periods
-            ],
-            subscription_amount=row.subscription_amount,
-            subscription_billed_until=row.project.subscription_billed_until,
-            total=row.total,
-            project_pk=row.project.id,
-            customer_pk=row.customer.id,
-        )
+    project: models.Project = strawberry.field(graphql_type=Project, description="The project.")
+    customer: models.Customer = strawberry.field(
+        graphql_type=Customer, description="The project's customer."
+    )
 
 
-@strawberry.type(description="What one customer has to bill, over the report's projects.")
+@result_type(
+    CustomerTotal, description="What one customer has to bill, over the report's projects."
+)
 class UnbilledCustomerTotal:
     hours_amount: Decimal = strawberry.field(description="Open hours.")
     expenses_amount: Decimal = strawberry.field(description="Open expenses.")
     trips_amount: Decimal = strawberry.field(description="Open trips.")
     fixed_price_amount: Decimal = strawberry.field(description="Fixed prices due.")
     subscription_amount: Decimal = strawberry.field(description="Subscription periods due.")
-    project_count: int = strawberry.field(description="Projects with something to bill.")
+    projects: int = strawberry.field(
+        name="projectCount", description="Projects with something to bill."
+    )
     total: Decimal = strawberry.field(description="Everything to bill for the customer.")
-    customer_pk: strawberry.Private[int]
-
-    @strawberry.field(description="The customer.")
-    async def customer(self, info: strawberry.Info) -> CustomerRef:
-        from resolvers.unbilled import resolve_customer
-
-        return await resolve_customer(info, self.customer_pk)
-
-    @classmethod
-    def from_service(cls, total: CustomerTotal) -> UnbilledCustomerTotal:
-        return cls(
-            hours_amount=total.hours_amount,
-            expenses_amount=total.expenses_amount,
-            trips_amount=total.trips_amount,
-            fixed_price_amount=total.fixed_price_amount,
-            subscription_amount=total.subscription_amount,
-            project_count=total.projects,
-            total=total.total,
-            customer_pk=total.customer.id,
-        )
+    customer: models.Customer = strawberry.field(
+        graphql_type=Customer, description="The customer."
+    )
 
 
-@strawberry.type(
+@result_type(
+    UnbilledReport,
     description="Everything there is to bill up to a date: one row per project with something "
-    "to bill, and per customer the totals. Amounts exclude VAT."
+    "to bill, and per customer the totals. Amounts exclude VAT.",
 )
 class Unbilled:
     until: dt.date = strawberry.field(description="The date the report bills up to.")
-    projects: list[UnbilledProject] = strawberry.field(
-        description="Projects with something to bill, by customer name, then project name."
+    rows: list[UnbilledRow] = strawberry.field(
+        name="projects",
+        graphql_type=list[UnbilledProject],
+        description="Projects with something to bill, by customer name, then project name.",
     )
-    customers: list[UnbilledCustomerTotal] = strawberry.field(
-        description="Per customer the totals of its projects, by customer name."
+    customers: list[CustomerTotal] = strawberry.field(
+        graphql_type=list[UnbilledCustomerTotal],
+        description="Per customer the totals of its projects, by customer name.",
     )
     total: Decimal = strawberry.field(description="Everything to bill.")
-
-    @classmethod
-    def from_service(cls, report: UnbilledReport) -> Unbilled:
-        return cls(
-            until=report.until,
-            projects=[UnbilledProject.from_service(row) for row in report.rows],
-            customers=[UnbilledCustomerTotal.from_service(c) for c in report.customers],
-            total=report.total,
-        )
 
 
 @strawberry.input(description="Projects to invoice from the Unbilled report.")

@@ -2,48 +2,81 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
-from resolvers import wefact
+from graphql_api import models
+from resolvers import results, wefact
+from resolvers.context import Info
 from resolvers.permissions import IsAdmin, IsAuthenticated
 from schema.wefact import types
+
+SEARCH = Annotated[
+    str | None, strawberry.argument(description="Part of the code, name or invoice text.")
+]
+AT_MOST = Annotated[int, strawberry.argument(description="At most this many (1–100).")]
 
 
 @strawberry.type
 class WefactQuery:
-    wefact_settings: types.WefactSettings | None = strawberry.field(
-        resolver=wefact.wefact_settings,
+    @strawberry.field(
+        graphql_type=types.WefactSettings | None,
         permission_classes=[IsAdmin],
         description="Your WeFact/HostFact connection; null when never activated (admins).",
     )
-    wefact_products: list[types.WefactProduct] = strawberry.field(
-        resolver=wefact.wefact_products,
+    async def wefact_settings(self, info: Info) -> models.WefactSettings | None:
+        return await wefact.wefact_settings(info)
+
+    @strawberry.field(
+        graphql_type=list[types.WefactProduct],
         permission_classes=[IsAuthenticated],
         description="Cached WeFact products by code; `search` matches code, name or text. "
         "At most `first` (≤ 100) are returned.",
     )
+    async def wefact_products(
+        self, info: Info, search: SEARCH = None, first: AT_MOST = 100
+    ) -> list[models.WefactProduct]:
+        return await wefact.wefact_products(info, search, first)
 
 
 @strawberry.type
 class WefactMutation:
-    activate_wefact: types.ActivateWefactResult = strawberry.mutation(
-        resolver=wefact.activate_wefact,
+    @strawberry.mutation(
+        graphql_type=types.ActivateWefactResult,
         permission_classes=[IsAdmin],
         description="Connect WeFact or HostFact: the key is verified with a live call, stored "
         "encrypted and never shown again; the products are cached.",
     )
-    update_wefact_settings: types.UpdateWefactSettingsResult = strawberry.mutation(
-        resolver=wefact.update_wefact_settings,
+    async def activate_wefact(
+        self, info: Info, input: types.ActivateWefactInput
+    ) -> models.WefactSettings:
+        return await wefact.activate_wefact(
+            info, input.subscription, input.api_key, input.hostfact_url
+        )
+
+    @strawberry.mutation(
+        graphql_type=types.UpdateWefactSettingsResult,
         permission_classes=[IsAdmin],
         description="Change the default product, trip product and invoice defaults.",
     )
-    deactivate_wefact: types.DeactivateWefactResult = strawberry.mutation(
-        resolver=wefact.deactivate_wefact,
+    async def update_wefact_settings(
+        self, info: Info, input: types.UpdateWefactSettingsInput
+    ) -> models.WefactSettings:
+        return await wefact.update_wefact_settings(info, input.change())
+
+    @strawberry.mutation(
+        graphql_type=types.DeactivateWefactResult,
         permission_classes=[IsAdmin],
         description="Stop using WeFact; invoices and history are kept.",
     )
-    sync_wefact_products: types.SyncWefactProductsResult = strawberry.mutation(
-        resolver=wefact.sync_wefact_products,
+    async def deactivate_wefact(self, info: Info) -> models.WefactSettings:
+        return await wefact.deactivate_wefact(info)
+
+    @strawberry.mutation(
+        graphql_type=types.SyncWefactProductsResult,
         permission_classes=[IsAdmin],
         description="Fetch the product list from WeFact again.",
     )
+    async def sync_wefact_products(self, info: Info) -> results.ProductSync:
+        return await wefact.sync_wefact_products(info)

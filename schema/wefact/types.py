@@ -1,4 +1,4 @@
-"""GraphQL types of the WeFact settings."""
+"""GraphQL types of the WeFact settings: views over the settings and product rows."""
 
 from __future__ import annotations
 
@@ -8,22 +8,15 @@ from decimal import Decimal
 from typing import Annotated
 
 import strawberry
+from strawberry import Parent
 
 from graphql_api import models
-from schema.errors import ConflictError, Error, InvalidInputError, NotFoundError
-
-WefactSubscription = strawberry.enum(
-    models.Subscription,
-    name="WefactSubscription",
-    description="Which product you invoice with: WeFact (online) or HostFact (self-hosted).",
-)
-InvoiceMode = strawberry.enum(
-    models.InvoiceMode,
-    description=(
-        "CONCEPT: a draft in WeFact. BOOK: final, numbered, not e-mailed (a sales booking). "
-        "SEND: final and e-mailed to the customer by WeFact."
-    ),
-)
+from graphql_api.services.wefact.connection import SettingsChange
+from resolvers import results
+from resolvers.context import Info
+from resolvers.permissions import ADMINS
+from schema.errors import ConflictError, InvalidInputError, NotFoundError, WefactConnectionError
+from schema.views import computed, result_type, row_type
 
 
 @strawberry.enum(description="How registrations are combined into invoice lines.")
@@ -35,103 +28,139 @@ class InvoiceGrouping(enum.Enum):
     DATE = strawberry.enum_value("DATE", description="One line per date and rate.")
 
 
-@strawberry.type(description="A WeFact product: it carries the VAT rate and revenue category.")
+@row_type(
+    models.WefactProduct,
+    description="A WeFact product: it carries the VAT rate and revenue category.",
+)
 class WefactProduct:
     code: str = strawberry.field(description="Product code in WeFact, e.g. P0001.")
     name: str = strawberry.field(description="Internal product name.")
     key_phrase: str | None = strawberry.field(description="Text that lands on invoice lines.")
     price_excl: Decimal | None = strawberry.field(description="Price per unit excluding VAT.")
-    vat_percentage: Decimal | None = strawberry.field(description="VAT rate, e.g. 21.00.")
+    tax_percentage: Decimal | None = strawberry.field(
+        name="vatPercentage", description="VAT rate, e.g. 21.00."
+    )
     tax_code: str | None = strawberry.field(description="WeFact's VAT code, e.g. V21.")
     unit: str | None = strawberry.field(description="Unit, e.g. uur.")
 
-    @classmethod
-    def from_model(cls, row: models.WefactProduct) -> WefactProduct:
-        return cls(
-            code=row.code,
-            name=row.name,
-            key_phrase=row.key_phrase,
-            price_excl=row.price_excl,
-            vat_percentage=row.tax_percentage,
-            tax_code=row.tax_code,
-            unit=row.unit,
-        )
 
-
-@strawberry.type(description="Your workspace's WeFact/HostFact connection. The key is never shown.")
-class WefactSettings:
-    subscription: WefactSubscription = strawberry.field(description="WeFact or HostFact.")  # type: ignore[valid-type]
+@row_type(
+    models.ProviderConnection,
+    read=ADMINS,
+    description="A WeFact administration or HostFact installation the workspace invoiced with "
+    "before its current one. Kept (its key encrypted, never shown) for the invoices made "
+    "through it: releasing, resuming and the status sync of those invoices still go there.",
+    name="WefactAdministration",
+)
+class WefactAdministration:
+    provider: models.Subscription = strawberry.field(
+        name="subscription", description="WeFact or HostFact."
+    )
     hostfact_url: str | None = strawberry.field(
-        description="HostFact installation URL (without /apiv2/api.php)."
+        description="HostFact installation URL; null for WeFact (one URL for everyone)."
     )
+    api_key_hint: str = strawberry.field(description="The last four characters of its key.")
+    replaced_at: dt.datetime | None = strawberry.field(
+        description="When another connection became the workspace's current one."
+    )
+
+    # A query expression loaded with the row (``open_invoice_count``), not a column: a
+    # resolver, so a compiled read leaves it to this path.
+    @strawberry.field(
+        description="Invoices made through it that the app still follows (pending, concept, "
+        "sent, partly paid or paid): they can still be released or change status there."
+    )
+    @staticmethod
+    def open_invoices(root: Parent[models.ProviderConnection]) -> int:
+        return root.open_invoices or 0
+
+
+@row_type(
+    models.WefactSettings,
+    read=ADMINS,
+    description="Your workspace's WeFact/HostFact connection. The key is never shown.",
+)
+class WefactSettings:
+    # subscription, hostfactUrl, apiKeyHint and lastVerifiedAt belong to the current
+    # connection, joined with the settings row whenever it is loaded (``connection``).
+    @strawberry.field(description="WeFact or HostFact.")
+    @staticmethod
+    def subscription(root: Parent[models.WefactSettings]) -> models.Subscription:
+        return root.connection.provider
+
+    @strawberry.field(description="HostFact installation URL (without /apiv2/api.php).")
+    @staticmethod
+    def hostfact_url(root: Parent[models.WefactSettings]) -> str | None:
+        return root.connection.hostfact_url
+
     active: bool = strawberry.field(description="False after deactivateWefact.")
-    api_key_hint: str = strawberry.field(description="The last four characters of the API key.")
-    egress_ips: list[str] = strawberry.field(
-        description="Our servers' outgoing addresses: add them to WeFact's API whitelist."
-    )
+
+    @strawberry.field(description="The last four characters of the API key.")
+    @staticmethod
+    def api_key_hint(root: Parent[models.WefactSettings]) -> str:
+        return root.connection.api_key_hint
+
+    @computed(description="Our servers' outgoing addresses: add them to WeFact's API whitelist.")
+    @staticmethod
+    def egress_ips(root: Parent[models.WefactSettings], info: Info) -> list[str]:
+        return list(info.context.state.settings.wefact_egress_ips)
+
     default_product_code: str | None = strawberry.field(
         description="Product for lines without a product of their own."
     )
     trip_product_code: str | None = strawberry.field(description="Product for trips.")
-    invoice_mode: InvoiceMode = strawberry.field(description="Default invoice mode.")  # type: ignore[valid-type]
+    invoice_mode: models.InvoiceMode = strawberry.field(description="Default invoice mode.")
     payment_term_days: int | None = strawberry.field(
         description="Default payment term; empty uses the debtor's term in WeFact."
     )
-    group_by: InvoiceGrouping = strawberry.field(description="Default line grouping.")
+
+    @computed("group_by", description="Default line grouping.")
+    @staticmethod
+    def group_by(root: Parent[models.WefactSettings]) -> InvoiceGrouping:
+        return InvoiceGrouping(root.group_by)
+
     auto_import_customers: bool = strawberry.field(
         description="Import customers from WeFact every night."
     )
-    last_verified_at: dt.datetime | None = strawberry.field(
-        description="When key and IP were last confirmed by a live call."
-    )
+
+    @strawberry.field(description="When key and IP were last confirmed by a live call.")
+    @staticmethod
+    def last_verified_at(root: Parent[models.WefactSettings]) -> dt.datetime | None:
+        return root.connection.last_verified_at
+
     products_synced_at: dt.datetime | None = strawberry.field(
         description="When the product list was last fetched."
     )
     deactivated_at: dt.datetime | None = strawberry.field(description="When it was switched off.")
 
-    @classmethod
-    def from_model(cls, row: models.WefactSettings, egress_ips: list[str]) -> WefactSettings:
-        return cls(
-            subscription=row.subscription,
-            hostfact_url=row.hostfact_url,
-            active=row.active,
-            api_key_hint=row.api_key_hint,
-            egress_ips=egress_ips,
-            default_product_code=row.default_product_code,
-            trip_product_code=row.trip_product_code,
-            invoice_mode=row.invoice_mode,
-            payment_term_days=row.payment_term_days,
-            group_by=InvoiceGrouping(row.group_by),
-            auto_import_customers=row.auto_import_customers,
-            last_verified_at=row.last_verified_at,
-            products_synced_at=row.products_synced_at,
-            deactivated_at=row.deactivated_at,
-        )
-
-
-@strawberry.type(
-    description=(
-        "WeFact/HostFact refused or could not be reached. Codes: WRONG_API_KEY, "
-        "IP_NOT_WHITELISTED, API_DISABLED, UNREACHABLE, NOT_A_HOSTFACT_API, FIREWALLED, "
-        "RATE_LIMITED, NOT_ACTIVATED."
+    @strawberry.field(
+        graphql_type=list[WefactAdministration],
+        description="The workspace's earlier connections, kept for the invoices made through "
+        "them (openInvoices says how many are still open there).",
     )
-)
-class WefactConnectionError(Error):
-    whitelist_addresses: list[str] = strawberry.field(
-        default_factory=list,
-        description="With IP_NOT_WHITELISTED: the addresses to add to WeFact's whitelist.",
+    @staticmethod
+    def earlier_connections(root: Parent[models.WefactSettings]) -> list[models.ProviderConnection]:
+        # Loaded with the row, with their open invoices (``load_settings_row``).
+        return list(root.earlier_connections)
+
+    activation_notes: list[str] = strawberry.field(
+        description="What the last activateWefact changed besides the connection, in plain "
+        "words: the earlier connection kept for its open invoices, customer links reset, "
+        "default products unset, product links the new administration lacks."
     )
 
 
-@strawberry.type(description="The product list was refreshed from WeFact.")
+@result_type(results.ProductSync, description="The product list was refreshed from WeFact.")
 class ProductSync:
     count: int = strawberry.field(description="How many products are cached now.")
-    settings: WefactSettings = strawberry.field(description="The settings after the sync.")
+    settings: models.WefactSettings = strawberry.field(
+        graphql_type=WefactSettings, description="The settings after the sync."
+    )
 
 
 @strawberry.input(description="Connect WeFact or HostFact.")
 class ActivateWefactInput:
-    subscription: WefactSubscription = strawberry.field(description="WeFact or HostFact.")  # type: ignore[valid-type]
+    subscription: models.Subscription = strawberry.field(description="WeFact or HostFact.")
     api_key: str = strawberry.field(description="The API key from WeFact → Settings → API.")
     hostfact_url: str | None = strawberry.field(
         default=None,
@@ -142,24 +171,47 @@ class ActivateWefactInput:
 
 @strawberry.input(description="Change settings; fields left out stay as they are.")
 class UpdateWefactSettingsInput:
-    default_product_code: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Default product code; null clears it."
+    default_product_code: strawberry.Maybe[str | None] = strawberry.field(
+        description="Default product code; null clears it."
     )
-    trip_product_code: str | None = strawberry.field(
-        default=strawberry.UNSET, description="Trip product code; null clears it."
+    trip_product_code: strawberry.Maybe[str | None] = strawberry.field(
+        description="Trip product code; null clears it."
     )
-    invoice_mode: InvoiceMode | None = strawberry.field(  # type: ignore[valid-type]
-        default=strawberry.UNSET, description="Default invoice mode."
+    invoice_mode: strawberry.Maybe[models.InvoiceMode | None] = strawberry.field(
+        description="Default invoice mode."
     )
-    payment_term_days: int | None = strawberry.field(
-        default=strawberry.UNSET, description="Default payment term in days (0–365)."
+    payment_term_days: strawberry.Maybe[int | None] = strawberry.field(
+        description="Default payment term in days (0–365)."
     )
-    group_by: InvoiceGrouping | None = strawberry.field(
-        default=strawberry.UNSET, description="Default line grouping."
+    group_by: strawberry.Maybe[InvoiceGrouping | None] = strawberry.field(
+        description="Default line grouping."
     )
-    auto_import_customers: bool | None = strawberry.field(
-        default=strawberry.UNSET, description="Import customers from WeFact every night."
+    auto_import_customers: strawberry.Maybe[bool | None] = strawberry.field(
+        description="Import customers from WeFact every night."
     )
+
+    def change(self) -> SettingsChange:
+        """The service's change; a null product code clears it, other nulls change nothing."""
+        change = SettingsChange()
+        if self.default_product_code is not None:
+            if self.default_product_code.value is None:
+                change.clear_default_product = True
+            elif self.default_product_code.value:
+                change.default_product_code = self.default_product_code.value
+        if self.trip_product_code is not None:
+            if self.trip_product_code.value is None:
+                change.clear_trip_product = True
+            elif self.trip_product_code.value:
+                change.trip_product_code = self.trip_product_code.value
+        if self.invoice_mode is not None:
+            change.invoice_mode = self.invoice_mode.value
+        if self.payment_term_days is not None:
+            change.payment_term_days = self.payment_term_days.value
+        if self.group_by is not None and self.group_by.value is not None:
+            change.group_by = self.group_by.value.name
+        if self.auto_import_customers is not None:
+            change.auto_import_customers = self.auto_import_customers.value
+        return change
 
 
 ActivateWefactResult = Annotated[

@@ -68,7 +68,7 @@ mutation($input: CreateExpenseCategoryInput!) {{
 """
 TIME_ENTRY_FIELDS = """
   id date hours startTime endTime notes billable rate amount status locked
-  project { name } activity { name } user { email }
+  project { name } activity { name } user { id }
 """
 CREATE_TIME_ENTRY = f"""
 mutation($input: CreateTimeEntryInput!) {{
@@ -85,7 +85,7 @@ mutation($input: CreateExpenseInput!) {{
     __typename
     ... on Expense {{
       id date description quantity unitPrice amount billable status locked
-      category {{ name }} project {{ name }} user {{ email }}
+      category {{ name }} project {{ name }} user {{ id }}
     }}
     {ERROR_FIELDS}
   }}
@@ -97,7 +97,7 @@ mutation($input: CreateTripInput!) {{
     __typename
     ... on Trip {{
       id date fromAddress toAddress distanceKm rate amount billable status locked
-      project {{ name }} user {{ email }}
+      project {{ name }} user {{ id }}
     }}
     {ERROR_FIELDS}
   }}

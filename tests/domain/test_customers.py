@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from sqlalchemy import select, update
+
 from graphql_api.app import AppState
-from graphql_api.models import Role
+from graphql_api.models import Customer, Role
 from tests.conftest import GraphQLClient, Member, add_member
 from tests.domain.helpers import (
     ARCHIVE_CUSTOMER,
@@ -184,12 +187,6 @@ async def test_customers_are_isolated_per_workspace(
 async def test_renumbering_a_customer_drops_its_wefact_link(
     gql: GraphQLClient, state: AppState
 ) -> None:
-    import datetime as dt
-
-    from sqlalchemy import select, update
-
-    from graphql_api.models import Customer
-
     gid = await customer(gql, "Linked", customerNumber="DB10001")
     async with state.sessionmaker() as session, session.begin():
         await session.execute(

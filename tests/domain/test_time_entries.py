@@ -21,7 +21,7 @@ from graphql_api.models import (
     TimeEntry,
     User,
 )
-from schema.relay import from_global_id
+from resolvers.ids import global_id, parse_global_id
 from tests.conftest import GraphQLClient, Member, add_member
 from tests.domain.helpers import (
     CREATE_TIME_ENTRY,
@@ -90,9 +90,7 @@ async def _set_user_rate(state: AppState, user_id: int, rate: str) -> None:
 
 
 def _user_gid(member: Member) -> str:
-    from schema.relay import to_global_id
-
-    return str(to_global_id("User", member.user_id))
+    return global_id("User", member.user_id)
 
 
 async def _entry(
@@ -165,7 +163,7 @@ async def test_create_time_entry_fields_and_defaults(gql: GraphQLClient, owner: 
     assert entry["notes"] == "fixed bug"
     assert entry["status"] == "OPEN"
     assert entry["locked"] is False
-    assert entry["user"] == {"email": owner.email}
+    assert entry["user"] == {"id": global_id("User", owner.user_id)}
     assert entry["amount"] == "250.00"
 
 
@@ -222,7 +220,7 @@ async def test_members_register_only_their_own_hours(
     proj = await project(gql, cust)
     base = {"projectId": proj, "activityId": act, "date": "2024-03-01", "hours": "1"}
     own = await ok(gql, CREATE_TIME_ENTRY, "createTimeEntry", base, token=member.token)
-    assert own["user"] == {"email": member.email}
+    assert own["user"] == {"id": global_id("User", member.user_id)}
     result = await mutation(gql, CREATE_TIME_ENTRY, "createTimeEntry",
                             {**base, "userId": _user_gid(owner)}, token=member.token)
     error(result, "ForbiddenError", "FORBIDDEN", "userId")
@@ -239,7 +237,7 @@ async def test_members_register_only_their_own_hours(
     # managers manage everyone's hours, also on someone's behalf
     for_member = await ok(gql, CREATE_TIME_ENTRY, "createTimeEntry",
                           {**base, "userId": _user_gid(member)}, token=manager.token)
-    assert for_member["user"] == {"email": member.email}
+    assert for_member["user"] == {"id": global_id("User", member.user_id)}
     changed = await ok(gql, UPDATE, "updateTimeEntry", {"id": own["id"], "hours": "4"},
                        token=manager.token)
     assert changed["hours"] == "4.00"
@@ -285,11 +283,11 @@ async def test_invoiced_and_reserved_entries_are_locked(
     proj = await project(gql, cust)
     invoiced = await _entry(gql, proj, act)
     reserved = await _entry(gql, proj, act)
-    invoiced_pk = from_global_id(invoiced["id"])[1]
-    reserved_pk = from_global_id(reserved["id"])[1]
+    invoiced_pk = parse_global_id(invoiced["id"])[1]
+    reserved_pk = parse_global_id(reserved["id"])[1]
     async with state.sessionmaker() as session, session.begin():
         invoice = Invoice(
-            workspace_id=owner.workspace_id, customer_id=from_global_id(cust)[1],
+            workspace_id=owner.workspace_id, customer_id=parse_global_id(cust)[1],
             provider=Subscription.WEFACT, reference="test-1", status=InvoiceStatus.PENDING,
             mode=InvoiceMode.CONCEPT, invoice_date=dt.date(2024, 3, 31), amount_excl=Decimal(200),
         )

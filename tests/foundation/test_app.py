@@ -5,11 +5,13 @@ from __future__ import annotations
 import httpx
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from graphql import GraphQLError
 
-from graphql_api.app import AppState, create_app
+from graphql_api.app import AppState
+from graphql_api.composition import build_app
 from graphql_api.models import Base
 from graphql_api.settings import Settings
-from schema.schema import SDL_PATH, _should_mask, export_sdl
+from schema.schema import SDL_PATH, _should_mask, export_sdl, schema
 from tests.conftest import GraphQLClient
 
 
@@ -22,7 +24,7 @@ async def test_healthz_and_readyz(http: httpx.AsyncClient) -> None:
 
 async def test_readyz_reports_unreachable_database(settings: Settings) -> None:
     broken = AppState.create(settings, "postgresql://nobody@127.0.0.1:1/none")
-    app = create_app(broken, close_state_on_shutdown=False)
+    app = build_app(broken, close_state_on_shutdown=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         assert (await c.get("/healthz")).status_code == 200
         response = await c.get("/readyz")
@@ -56,8 +58,6 @@ async def test_alias_limit(gql: GraphQLClient) -> None:
 
 
 def test_server_faults_are_masked_client_errors_are_not() -> None:
-    from graphql import GraphQLError
-
     fault = GraphQLError("boom", original_error=RuntimeError("db password=secret"))
     client = GraphQLError("Authentication required", original_error=GraphQLError("auth"))
     assert _should_mask(fault)
@@ -70,8 +70,6 @@ def test_schema_snapshot_is_current() -> None:
 
 
 def test_every_type_and_field_has_a_description() -> None:
-    from schema.schema import schema
-
     graphql_schema = schema._schema
     missing = []
     for name, gtype in graphql_schema.type_map.items():

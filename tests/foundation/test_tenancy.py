@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from graphql_api.app import AppState
-from graphql_api.models import Role
+from graphql_api.models import Role, Run, RunKind
+from resolvers.ids import global_id
 from tests.conftest import GraphQLClient, Member, add_member
 
 
@@ -79,9 +80,6 @@ async def test_members_may_not_manage_customers(
 async def test_node_types_sharing_the_runs_table_only_match_their_kind(
     gql: GraphQLClient, state: AppState, owner: Member
 ) -> None:
-    from graphql_api.models import Run, RunKind
-    from schema.relay import to_global_id
-
     async with state.sessionmaker() as session, session.begin():
         invoice_run = Run(workspace_id=owner.workspace_id, kind=RunKind.INVOICE)
         sync_run = Run(workspace_id=owner.workspace_id, kind=RunKind.STATUS_SYNC)
@@ -89,7 +87,7 @@ async def test_node_types_sharing_the_runs_table_only_match_their_kind(
     query = "query($id: ID!) { node(id: $id) { __typename } }"
 
     async def typename(type_name: str, pk: int) -> object:
-        data = await gql.data(query, {"id": to_global_id(type_name, pk)})
+        data = await gql.data(query, {"id": global_id(type_name, pk)})
         return data["node"] and data["node"]["__typename"]
 
     assert await typename("InvoiceRun", invoice_run.id) == "InvoiceRun"

@@ -19,6 +19,7 @@ import pytest
 from graphql_api import security
 from graphql_api.app import AppState
 from graphql_api.db import plain_url
+from graphql_api.middleware import CONTENT_SECURITY_POLICY
 from tests.conftest import GraphQLClient, Member
 
 JSON = {"Content-Type": "application/json"}
@@ -228,8 +229,6 @@ async def test_argon2_runs_off_the_event_loop(
 
 
 async def test_security_headers_on_every_answer(http: httpx.AsyncClient, owner: Member) -> None:
-    from graphql_api.middleware import CONTENT_SECURITY_POLICY
-
     answers = [
         await http.get("/healthz"),
         await http.post("/graphql", json={"query": "{ __typename }"}),
@@ -243,11 +242,12 @@ async def test_security_headers_on_every_answer(http: httpx.AsyncClient, owner: 
         assert response.headers["referrer-policy"] == "no-referrer"
         assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY
+    # GraphiQL's assets are ours (graphql_api.static): no CDN, no inline code.
+    assert "unpkg" not in CONTENT_SECURITY_POLICY
+    assert "'unsafe-inline'" not in CONTENT_SECURITY_POLICY
 
 
 async def test_the_csp_allows_what_the_graphiql_page_loads(http: httpx.AsyncClient) -> None:
-    from graphql_api.middleware import CONTENT_SECURITY_POLICY
-
     page = (await http.get("/graphql", headers={"Accept": "text/html"})).text
     policy = {
         directive.split()[0]: directive.split()[1:]
@@ -266,6 +266,6 @@ async def test_the_csp_allows_what_the_graphiql_page_loads(http: httpx.AsyncClie
 
 
 def _allowed(url: str, sources: list[str]) -> bool:
-    if url.startswith("/") and "'self'" in sources:
-        return True
+    if "://" not in url and not url.startswith("//") and "'self'" in sources:
+        return True  # a path, absolute or relative: this server
     return any(url.startswith(source.rstrip("/") + "/") for source in sources if "://" in source)

@@ -14,9 +14,12 @@ import pytest
 from sqlalchemy import func, select, update
 
 from graphql_api.app import AppState
-from graphql_api.models import IdempotencyKey, Run, RunKind, TimeEntry
+from graphql_api.jobs.worker import open_jobs
+from graphql_api.models import ApiToken, IdempotencyKey, Run, RunKind, TimeEntry, TokenKind
 from graphql_api.services.idempotency import forget_expired
-from schema.relay import decode_id
+from integrations.emulator.server import serve_emulator
+from integrations.emulator.state import EmulatorState
+from resolvers.ids import decode_id
 from tests.conftest import EMULATOR_API_KEY, Emulator, GraphQLClient, Member, activate
 from tests.domain.helpers import activity, customer, project
 from tests.hostile.server import server_process
@@ -251,9 +254,6 @@ async def test_killed_before_commit_the_retry_runs_once(
 @pytest.fixture
 async def wefact(state: AppState) -> AsyncIterator[Emulator]:
     """The WeFact emulator with products and five debtors; WEFACT_API_URL points at it."""
-    from integrations.emulator.server import serve_emulator
-    from integrations.emulator.state import EmulatorState
-
     emulator_state = EmulatorState(flavor="wefact", api_key=EMULATOR_API_KEY)
     emulator_state.seed_products()
     emulator_state.seed_debtors(5)
@@ -300,8 +300,6 @@ async def test_killed_after_a_run_was_committed_the_retry_returns_that_run(
 async def test_login_with_a_key_is_scoped_to_the_address_and_issues_one_session(
     http: httpx.AsyncClient, owner: Member, state: AppState
 ) -> None:
-    from graphql_api.models import ApiToken, TokenKind
-
     login = """
     mutation { login(input: {email: "owner@acme.test", password: "pw-123456"}) {
       __typename ... on Session { token } } }
@@ -326,12 +324,11 @@ async def test_login_with_a_key_is_scoped_to_the_address_and_issues_one_session(
 async def test_a_run_started_under_a_key_is_committed_before_the_wait(
     http: httpx.AsyncClient, owner: Member, gql: GraphQLClient, state: AppState, wefact: Emulator
 ) -> None:
-    from graphql_api.jobs.worker import open_jobs  # the `state` fixture emptied the queue
-
+    # The `state` fixture emptied the job queue: this test runs its own worker.
     assert (await activate(gql, wefact))["__typename"] == "WefactSettings"
     query = "mutation { importCustomers { __typename ... on CustomerImport { id status created } } }"
     headers = {"Authorization": f"Bearer {owner.token}", "Idempotency-Key": "run-1"}
-    async with open_jobs(state, periodic=False) as jobs:
+    async with open_jobs(state) as jobs:
         worker = asyncio.create_task(jobs.run_worker(wait=True, name="idempotency"))
         try:
             first = await http.post("/graphql", json={"query": query}, headers=headers)

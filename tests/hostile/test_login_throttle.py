@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from graphql_api import security
-from graphql_api.app import AppState, create_app
+from graphql_api.app import AppState
+from graphql_api.composition import build_app
 from graphql_api.models import LoginThrottle, Role
 from graphql_api.services.login_throttle import forget_stale
 from tests.conftest import GraphQLClient, Member, add_member
@@ -134,7 +135,7 @@ async def test_every_process_shares_the_count(
             body = (await other.post("/graphql", json={"query": LOGIN, "variables": variables})).json()
             assert body["data"]["login"]["code"] == "INVALID_CREDENTIALS"
     # This process (its own engine and pool) continues where the other stopped.
-    app = create_app(state, close_state_on_shutdown=False)
+    app = build_app(state, close_state_on_shutdown=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         here = GraphQLClient(c)
         for _ in range(2):

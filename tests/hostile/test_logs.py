@@ -16,8 +16,11 @@ import pytest
 import resolvers.http
 import resolvers.tenancy
 from graphql_api.app import AppState
+from graphql_api.composition import build_app
 from graphql_api.logs import JsonFormatter, TextFormatter, configure_logging, redact
 from graphql_api.models import Role
+from integrations.emulator.server import serve_emulator
+from integrations.emulator.state import EmulatorState
 from tests.conftest import Member, add_member
 from tests.hostile.server import server_process
 
@@ -149,9 +152,7 @@ async def test_a_fault_outside_graphql_is_a_json_500(
 async def test_a_client_that_disconnects_is_not_an_error(
     state: AppState, captured: io.StringIO
 ) -> None:
-    from graphql_api.app import create_app
-
-    app = create_app(state, close_state_on_shutdown=False)
+    app = build_app(state, close_state_on_shutdown=False)
     messages = [
         {"type": "http.request", "body": b'{"query": "{ me', "more_body": True},
         {"type": "http.disconnect"},
@@ -255,9 +256,6 @@ mutation($input: ActivateWefactInput!) { activateWefact(input: $input) { __typen
 async def test_no_secret_reaches_any_log_record(
     state: AppState, owner: Member, database_url: str
 ) -> None:
-    from integrations.emulator.server import serve_emulator
-    from integrations.emulator.state import EmulatorState
-
     member = await add_member(state, owner.workspace_id, role=Role.ADMIN, email="adm@acme.test",
                               password=PASSWORD)
     emulator = EmulatorState(flavor="wefact", api_key=WEFACT_KEY)

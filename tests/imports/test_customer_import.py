@@ -18,7 +18,7 @@ from graphql_api.jobs import start_run, wait_for_run
 from graphql_api.jobs.worker import JobRunner
 from graphql_api.models import Customer, Role, Run, RunKind, RunStatus, WefactSettings
 from graphql_api.services.customer_import import start_nightly_imports
-from schema.relay import decode_id
+from resolvers.ids import decode_id, global_id
 from tests.conftest import Emulator, GraphQLClient, Member, activate, add_member
 
 IMPORT_FIELDS = """
@@ -429,9 +429,8 @@ async def test_only_admins_import_and_one_import_at_a_time(
     # A run of another kind is not a CustomerImport.
     async with state.sessionmaker() as session, session.begin():
         other = await start_run(session, owner.workspace_id, RunKind.STATUS_SYNC, {}, None)
-    from schema.relay import to_global_id
 
-    disguised = to_global_id("CustomerImport", other.id)
+    disguised = global_id("CustomerImport", other.id)
     assert (await gql.data(READ, {"id": disguised}))["customerImport"] is None
     assert (await gql.data(NODE, {"id": disguised}))["node"] is None
 

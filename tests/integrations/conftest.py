@@ -20,16 +20,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
 import respx
 
 from integrations.client import ProviderClient
-from integrations.emulator import EmulatorState, serve_emulator
+from integrations.emulator import EmulatorState, create_emulator_app, serve_emulator
 from integrations.hostfact import HostFactClient
-from integrations.pacing import reset_shared_pacers
+from integrations.phpform import encode_form
 from integrations.transport import NODELAY, RetryPolicy, make_http_client
 from integrations.wefact import WeFactClient
 
@@ -63,11 +63,6 @@ def _key_never_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     for record in caplog.records:
         assert API_KEY not in record.getMessage()
         assert API_KEY not in repr(record.__dict__)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_pacers() -> None:
-    reset_shared_pacers()
 
 
 # -- the shared suite's backend ------------------------------------------------------------
@@ -194,3 +189,67 @@ async def env(request: pytest.FixtureRequest) -> AsyncIterator[ProviderEnv]:
 async def emulator_http() -> AsyncIterator[httpx.AsyncClient]:
     async with make_http_client(5) as http:
         yield http
+
+
+# -- the emulator on the wire (in-process ASGI, no client) ----------------------------------
+
+PATHS = {"wefact": "/v2/", "hostfact": "/Pro/apiv2/api.php"}
+
+
+class Api:
+    """Posts form bodies to an in-process emulator as client 127.0.0.1."""
+
+    def __init__(self, state: EmulatorState) -> None:
+        self.last: httpx.Response | None = None
+        self.reset(state)
+
+    def reset(self, state: EmulatorState, *others: EmulatorState) -> None:
+        """Serve ``state`` (and more administrations on the same URL) from now on."""
+        self.state = state
+        app = create_emulator_app(state, *others)
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        self.http = httpx.AsyncClient(transport=transport, base_url="http://emulator")
+
+    async def __call__(
+        self, controller: str, action: str, key: str | None = API_KEY, **params: Any
+    ) -> dict[str, Any]:
+        body = encode_form({**params, "controller": controller, "action": action, "api_key": key})
+        self.last = await self.http.post(
+            PATHS[self.state.flavor],
+            content=urlencode(body).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        if not self.last.headers["content-type"].startswith("application/json"):
+            return {"text": self.last.text}  # WeFact's firewall answers in plain text
+        return self.last.json()  # type: ignore[no-any-return]
+
+    async def ok(self, controller: str, action: str, **params: Any) -> dict[str, Any]:
+        answer = await self(controller, action, **params)
+        assert answer["status"] == "success", answer
+        return answer
+
+    async def errors(self, controller: str, action: str, **params: Any) -> list[str]:
+        answer = await self(controller, action, **params)
+        assert answer["status"] == "error", answer
+        return answer["errors"]  # type: ignore[no-any-return]
+
+
+MakeApi = Callable[..., Api]
+
+
+@pytest.fixture
+async def make_api() -> AsyncIterator[MakeApi]:
+    made: list[Api] = []
+
+    def factory(flavor: str = "wefact", seed: bool = True, **settings: Any) -> Api:
+        state = EmulatorState(flavor, api_key=API_KEY, **settings)  # type: ignore[arg-type]
+        state.clock = FakeClock(datetime(2026, 3, 1, 12, 0, 0))
+        if seed:
+            state.seed_products()
+            state.add_debtor(DebtorCode="DB10000", CompanyName="Acme", EmailAddress="a@acme.test")
+        made.append(Api(state))
+        return made[-1]
+
+    yield factory
+    for api in made:
+        await api.http.aclose()

@@ -55,6 +55,9 @@ async def client() -> AsyncIterator[ProviderClient]:
         ("IP 203.0.113.9 has no access to API", IpNotWhitelistedError),
         ("Klant niet gevonden.", NotFoundError),
         ("Unknown client number", NotFoundError),
+        # HostFact for an Identifier nobody has (class/debtor.php show(), en_EN.php).
+        ("Invalid identifier for client", NotFoundError),
+        ("Invalid identifier for invoice", NotFoundError),
         ("Invoice [concept]0001 does not contain invoice lines", ValidationError),
     ],
 )
@@ -145,7 +148,9 @@ async def test_write_lock_busy_is_retried_even_for_writes() -> None:
     route = respx.post(url).mock(side_effect=[busy, busy, done])
     async with httpx.AsyncClient() as http:
         client = make_client("hostfact", http, "https://example.com/Pro")
-        assert (await client.credit_invoice(3)).identifier == 9
+        credit = await client.credit_invoice(3)
+        assert credit is not None
+        assert credit.identifier == 9
         assert route.call_count == 3
         route.mock(return_value=busy)
         with pytest.raises(WriteLockBusyError):

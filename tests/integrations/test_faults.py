@@ -99,7 +99,7 @@ async def test_lost_response_write_is_applied_and_can_be_found(http: httpx.Async
         assert caught.value.maybe_applied
         assert state.calls_to("invoice", "add") == 1
         # The recovery path the billing service uses: look the invoice up by reference.
-        found = await client.find_invoices_by_reference("RUN-7")
+        found = await client.find_invoices_by_reference("RUN-7", debtor_code="DB10000")
     assert [invoice.code for invoice in found] == ["[concept]0001"]
 
 

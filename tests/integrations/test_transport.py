@@ -15,7 +15,7 @@ from integrations import (
     RateLimitedError,
     UnavailableError,
 )
-from integrations.pacing import RatePacer
+from integrations.pacing import PacerRegistry, RatePacer
 from integrations.transport import RetryPolicy
 
 from .conftest import make_client
@@ -97,6 +97,27 @@ async def test_hour_budget_gone_raises_instead_of_hanging(http: httpx.AsyncClien
     assert caught.value.retry_after == 1800
     assert route.call_count == 1  # nothing sent while over budget
     assert sleeps.waits == []
+
+
+@respx.mock
+async def test_clients_given_one_registry_share_the_wefact_budget(
+    http: httpx.AsyncClient,
+) -> None:
+    # WeFact counts per source IP: the budget one client saw holds back every other client
+    # of the same URL that was given the same registry — and only those.
+    sleeps = Sleeps()
+    registry = PacerRegistry(lambda: RatePacer(low_water=5, sleep=sleeps, clock=lambda: NOW))
+    respx.post(URL).mock(return_value=answer(remaining_minute=2))
+    first = make_client("wefact", http, URL, pacers=registry, sleep=sleeps)
+    second = make_client("wefact", http, URL, pacers=registry, sleep=sleeps)
+    alone = make_client("wefact", http, URL, sleep=sleeps)
+    await first.verify()  # learns that 2 calls are left this minute
+    await alone.verify()  # its own pacer: no wait
+    assert sleeps.waits == []
+    await second.verify()
+    assert sleeps.waits == [30.0]
+    assert registry.for_endpoint(URL) is registry.for_endpoint(URL)
+    assert registry.for_endpoint(URL) is not registry.for_endpoint("https://other.example/v2/")
 
 
 @respx.mock

@@ -13,8 +13,14 @@ import httpx
 import pytest
 import respx
 
-from integrations import InvoiceInput, InvoiceLineInput, make_provider
-from integrations.client import ProviderClient
+from integrations import (
+    DebtorInput,
+    InconclusiveLookupError,
+    InvoiceInput,
+    InvoiceLineInput,
+    make_provider,
+)
+from integrations.client import MAX_REFERENCE_CANDIDATES, MAX_SEARCH_ROWS, ProviderClient
 
 from .conftest import API_KEY, make_client
 
@@ -160,8 +166,6 @@ async def test_list_filters_are_lowercase_and_bracketed(http: httpx.AsyncClient)
 
 @respx.mock
 async def test_debtor_add_never_sends_identifier(http: httpx.AsyncClient) -> None:
-    from integrations import DebtorInput
-
     debtor = {"Identifier": "5", "DebtorCode": "DB10004", "CompanyName": "Acme"}
     route = respx.post(WEFACT).mock(return_value=ok(debtor=debtor))
     await make_client("wefact", http, WEFACT).add_debtor(
@@ -209,19 +213,101 @@ async def test_paging_stops_on_empty_page_without_data_key(http: httpx.AsyncClie
     assert route.call_count == 2
 
 
+def _row(identifier: int, debtor_code: str = "DB10000") -> dict[str, Any]:
+    """An invoice/list row as HostFact sends it: no ReferenceNumber (list_api_action)."""
+    return {
+        "Identifier": str(identifier),
+        "InvoiceCode": f"[concept]{identifier:04d}",
+        "DebtorCode": debtor_code,
+        "AmountExcl": "750.00",
+        "Status": "0",
+    }
+
+
 @respx.mock
-async def test_find_by_reference_searches_and_keeps_exact_matches(http: httpx.AsyncClient) -> None:
-    rows = [
-        {**INVOICE, "Identifier": "2", "ReferenceNumber": "TT-1"},
-        {**INVOICE, "Identifier": "3", "ReferenceNumber": "TT-10"},
-    ]
-    route = respx.post(WEFACT).mock(
-        return_value=ok(totalresults=2, currentresults=2, offset=0, invoices=rows)
+async def test_find_by_reference_lists_by_debtor_and_confirms_with_show(
+    http: httpx.AsyncClient,
+) -> None:
+    rows = [_row(2), _row(3), _row(4, "DB100001")]  # substring match: DB10000 in DB100001
+    shown = {2: "TT-10", 3: "TT-1"}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        pairs = dict(form(request))
+        if pairs["action"] == "list":
+            return ok(totalresults=3, currentresults=3, offset=0, invoices=rows)
+        identifier = int(pairs["Identifier"])
+        return ok(invoice={**INVOICE, "Identifier": str(identifier),
+                           "ReferenceNumber": shown[identifier]})
+
+    route = respx.post(WEFACT).mock(side_effect=answer)
+    found = await make_client("wefact", http, WEFACT).find_invoices_by_reference(
+        "TT-1", debtor_code="DB10000", created_since=datetime(2026, 3, 1, 9, 30)
     )
-    found = await make_client("wefact", http, WEFACT).find_invoices_by_reference("TT-1")
-    assert [i.identifier for i in found] == [2]
-    pairs = dict(form(route.calls.last.request))
-    assert (pairs["searchat"], pairs["searchfor"]) == ("ReferenceNumber", "TT-1")
+
+    assert [i.identifier for i in found] == [3]
+    assert found[0].lines  # the full record from show
+    listed = dict(form(route.calls[0].request))
+    assert (listed["searchat"], listed["searchfor"]) == ("DebtorCode", "DB10000")
+    assert listed["created[from]"] == "2026-03-01 09:30:00"
+    assert "sort" not in listed  # never sort=Identifier: HostFact then lists nothing
+    assert "ReferenceNumber" not in {value for _, value in form(route.calls[0].request)}
+    # Only the exact debtor's rows are shown, each once.
+    shows = [dict(form(call.request)) for call in route.calls[1:]]
+    assert [(c["action"], c["Identifier"]) for c in shows] == [("show", "2"), ("show", "3")]
+
+
+@respx.mock
+async def test_find_by_reference_refuses_to_guess_past_its_bound(
+    http: httpx.AsyncClient,
+) -> None:
+    rows = [_row(n) for n in range(1, MAX_REFERENCE_CANDIDATES + 2)]
+    route = respx.post(WEFACT).mock(
+        return_value=ok(totalresults=len(rows), currentresults=len(rows), offset=0, invoices=rows)
+    )
+    with pytest.raises(InconclusiveLookupError, match="more than 100 invoices"):
+        await make_client("wefact", http, WEFACT).find_invoices_by_reference(
+            "TT-1", debtor_code="DB10000"
+        )
+    assert route.call_count == 1  # not one show: it said so instead of answering "none"
+
+
+@respx.mock
+async def test_debtor_lists_sort_by_debtor_code(http: httpx.AsyncClient) -> None:
+    route = respx.post(WEFACT).mock(return_value=ok(totalresults=0, currentresults=0, offset=0))
+    client = make_client("wefact", http, WEFACT)
+    await client.list_debtors()
+    await client.search_debtors("Bakkerij Jansen")
+    for call in route.calls:
+        pairs = dict(form(call.request))
+        assert (pairs["sort"], pairs["order"]) == ("DebtorCode", "ASC")
+    assert dict(form(route.calls[1].request))["searchat"] == "CompanyName"
+
+
+@respx.mock
+async def test_debtor_search_is_bounded(http: httpx.AsyncClient) -> None:
+    def page(request: httpx.Request) -> httpx.Response:
+        offset = int(dict(form(request))["offset"])
+        rows = [{"Identifier": str(n), "DebtorCode": f"DB{n}"} for n in range(offset, offset + 1000)]
+        return ok(totalresults=10**6, currentresults=1000, offset=offset, debtors=rows)
+
+    route = respx.post(WEFACT).mock(side_effect=page)
+    with pytest.raises(InconclusiveLookupError, match="more than 5000 debtors"):
+        await make_client("wefact", http, WEFACT).search_debtors("BV")
+    assert route.call_count == MAX_SEARCH_ROWS // 1000 + 1  # then it stops reading
+
+
+@pytest.mark.parametrize("with_record", [True, False], ids=["record", "messages-only"])
+@respx.mock
+async def test_mark_as_paid_accepts_both_answer_shapes(
+    http: httpx.AsyncClient, with_record: bool
+) -> None:
+    paid = {**INVOICE, "Status": "4"}
+    answer = ok(success=["Invoice F0001 has been paid."], **({"invoice": paid} if with_record else {}))
+    route = respx.post(WEFACT).mock(side_effect=[answer, ok(invoice=paid)])
+    result = await make_client("wefact", http, WEFACT).mark_as_paid(2)
+    assert result.status == 4
+    # With a record no show is needed; with messages only the record comes from show.
+    assert route.call_count == (1 if with_record else 2)
 
 
 @respx.mock

@@ -8,7 +8,7 @@ worker and the emulator over real HTTP.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -32,9 +32,9 @@ from graphql_api.models import (
     Trip,
     WefactSettings,
 )
-from graphql_api.services.invoicing import engine
-from integrations.pacing import reset_shared_pacers
-from schema.relay import to_global_id
+from graphql_api.provider_runtime import ProviderRuntime
+from integrations import RetryPolicy
+from resolvers.ids import global_id
 from tests.conftest import Emulator, GraphQLClient, Member
 
 PROCRASTINATE_TABLES = (
@@ -51,23 +51,25 @@ async def jobs(state: AppState) -> AsyncIterator[JobRunner]:
     async with state.engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {PROCRASTINATE_TABLES} RESTART IDENTITY CASCADE"))
     state.settings.run_wait_seconds = 0
-    async with open_jobs(state, periodic=False) as runner:
+    async with open_jobs(state) as runner:
         yield runner
 
 
-@pytest.fixture(autouse=True)
-def quick_retries(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No pauses between the engine's retries, no budget left over from other tests."""
-    monkeypatch.setattr(engine, "RETRY_DELAYS", (0.0, 0.0))
-    reset_shared_pacers()
-    engine.HOOKS.clear()
-    yield
-    engine.HOOKS.clear()
+#: The retry policy of these tests: the same attempts, no pauses.
+QUICK_RETRIES = RetryPolicy(base_delay=0.0, resend_pauses=(0.0, 0.0))
+
+
+@pytest.fixture
+def state(state: AppState) -> AppState:
+    """The app state with a fresh provider runtime: no pauses between retries (transport and
+    engine), a rate-limit budget of its own, no fault hooks."""
+    state.providers = ProviderRuntime(retry=QUICK_RETRIES)
+    return state
 
 
 def gid(row: Any) -> str:
     """The global id of a registration row."""
-    return str(to_global_id(type(row).__name__, row.id))
+    return str(global_id(type(row).__name__, row.id))
 
 
 def product_code(emulator: Emulator, name: str) -> str:
@@ -223,8 +225,8 @@ RUN_FIELDS = """
 """
 
 INVOICE = f"""
-mutation($input: InvoiceInWefactInput!) {{
-  invoiceInWefact(input: $input) {{
+mutation($ids: [ID!]!, $options: InvoiceOptionsInput) {{
+  invoiceInWefact(ids: $ids, options: $options) {{
     __typename
     ... on InvoiceRun {{ {RUN_FIELDS} }}
     ... on WefactConnectionError {{ whitelistAddresses }}
@@ -264,10 +266,10 @@ async def invoice_in_wefact(
     *, token: str | None = None,
 ) -> dict[str, Any]:
     """The invoiceInWefact result object."""
-    payload: dict[str, Any] = {"ids": ids}
+    variables: dict[str, Any] = {"ids": ids}
     if options is not None:
-        payload["options"] = options
-    data = await gql.data(INVOICE, {"input": payload}, token=token)
+        variables["options"] = options
+    data = await gql.data(INVOICE, variables, token=token)
     result: dict[str, Any] = data["invoiceInWefact"]
     return result
 

@@ -24,10 +24,12 @@ from graphql_api.models import (
     Run,
     TimeEntry,
 )
-from graphql_api.services.invoicing import engine
 from graphql_api.services.invoicing.debtors import debtor_marker
+from integrations.client import MAX_REFERENCE_CANDIDATES
+from integrations.emulator import invoices as emulated
 from tests.conftest import Emulator, GraphQLClient, activate
 from tests.invoicing.conftest import (
+    QUICK_RETRIES,
     World,
     emulator_invoices,
     gid,
@@ -169,7 +171,7 @@ async def test_unreachable_for_long_leaves_pending_and_resume_finishes(
 ) -> None:
     await activate(gql, emulator)
     entries = await two_customers(world, emulator)
-    attempts = len(engine.RETRY_DELAYS) + 1
+    attempts = len(QUICK_RETRIES.resend_pauses) + 1
     emulator.state.faults.add("error500", times=attempts, controller="invoice", action="add")
 
     run = await run_invoices(gql, jobs, [gid(e) for e in entries])
@@ -203,7 +205,7 @@ async def test_firewall_stops_all_calls_and_releases_what_was_not_sent(
             else:
                 emulator.state.whitelist = ["203.0.113.10"]
 
-    engine.HOOKS["after_add"] = block_after_first_invoice
+    world.state.providers.after_invoice_add = block_after_first_invoice
     run = await run_invoices(gql, jobs, [gid(e) for e in entries])
 
     assert run["status"] == "FAILED"
@@ -221,7 +223,7 @@ async def test_firewall_stops_all_calls_and_releases_what_was_not_sent(
     # Once unblocked, the released registrations are invoiced in a new run, once.
     emulator.state.firewalled.clear()
     emulator.state.whitelist = None
-    engine.HOOKS.clear()
+    world.state.providers.after_invoice_add = None
     again = await run_invoices(gql, jobs, [gid(entries[1])])
     assert again["status"] == "SUCCEEDED", again["problems"]
     await assert_exactly_once(world, emulator)
@@ -237,7 +239,7 @@ async def test_worker_killed_between_the_add_and_our_commit(
     async def die(invoice_id: int) -> None:
         raise RuntimeError("worker killed")
 
-    engine.HOOKS["after_add"] = die
+    world.state.providers.after_invoice_add = die
     run = await run_invoices(gql, jobs, [gid(e) for e in entries], {"mode": "SEND"})
 
     assert run["status"] == "FAILED"
@@ -247,7 +249,7 @@ async def test_worker_killed_between_the_add_and_our_commit(
     assert remote["Status"] == 0
     assert emulator.state.sent_emails == []
 
-    engine.HOOKS.clear()
+    world.state.providers.after_invoice_add = None
     resumed = await resume(gql, jobs, run["id"])
 
     assert resumed["status"] == "SUCCEEDED", resumed["problems"]
@@ -293,3 +295,123 @@ async def test_two_runs_racing_for_the_same_registrations(
     await jobs.run_worker(wait=False)
     await assert_exactly_once(world, emulator)
     assert len(emulator.state.invoices) == 2
+
+
+async def test_debtor_add_lost_for_a_customer_with_a_namesake(
+    gql: GraphQLClient, world: World, jobs: JobRunner, emulator: Emulator
+) -> None:
+    """The marker is confirmed on full records: a namesake without it is not adopted, and the
+    debtor whose add answer was lost is found (its name has characters HostFact escapes)."""
+    await activate(gql, emulator)
+    await world.settings(default_product_code=product_code(emulator, "Consultancy"))
+    name = "Jansen & Zn"
+    emulator.state.add_debtor(CompanyName=name, Comment="a namesake, not ours")
+    entry = await world.entry(
+        await world.project(await world.customer(name)), await world.activity(), "1.00"
+    )
+    emulator.state.faults.add("lose_response", times=1, controller="debtor", action="add")
+
+    run = await run_invoices(gql, jobs, [gid(entry)])
+
+    assert run["status"] == "SUCCEEDED", run["problems"]
+    assert emulator.state.calls_to("debtor", "add") == 1, "the lost add was found, not redone"
+    ours = [d for d in emulator.state.debtors.values() if "[timetracking-customer:" in d["Comment"]]
+    assert len(ours) == 1
+    assert len(emulator.state.debtors) == 2  # the namesake and ours
+    [remote] = emulator_invoices(emulator)
+    assert remote["DebtorCode"] == ours[0]["DebtorCode"]
+    await assert_exactly_once(world, emulator)
+
+
+async def test_sendbyemail_answer_lost_emails_once(
+    gql: GraphQLClient, world: World, jobs: JobRunner, emulator: Emulator
+) -> None:
+    await activate(gql, emulator)
+    entries = await two_customers(world, emulator)
+    emulator.state.faults.add("lose_response", times=1, controller="invoice", action="sendbyemail")
+
+    run = await run_invoices(gql, jobs, [gid(e) for e in entries], {"mode": "SEND"})
+
+    assert run["status"] == "SUCCEEDED", run["problems"]
+    assert {i["status"] for i in run["invoices"]} == {"SENT"}
+    # The retry found the invoice sent already: each invoice e-mailed exactly once.
+    assert sorted(code for code, _ in emulator.state.sent_emails) == sorted(
+        i["InvoiceCode"] for i in emulator.state.invoices.values()
+    )
+    await assert_exactly_once(world, emulator)
+
+
+async def test_lookup_after_a_lost_add_lists_by_debtor_not_by_reference(
+    gql: GraphQLClient, world: World, jobs: JobRunner, emulator: Emulator
+) -> None:
+    """Other invoices of the same debtor (and of a debtor whose code contains ours) are
+    candidates too; only the one with our reference is adopted."""
+    await activate(gql, emulator)
+    await world.settings(default_product_code=product_code(emulator, "Consultancy"))
+    emulator.state.add_debtor(DebtorCode="K-1", CompanyName="Adviesbureau Meijer")
+    emulator.state.add_debtor(DebtorCode="K-10", CompanyName="Someone else")
+    lines = [{"Description": "earlier work", "PriceExcl": "10"}]
+
+    for code in ("K-1", "K-10"):
+        emulated.add(emulator.state, {"DebtorCode": code, "InvoiceLines": lines})
+    entry = await world.entry(
+        await world.project(await world.customer("Adviesbureau Meijer", "K-1")),
+        await world.activity(), "2.00",
+    )
+    emulator.state.faults.add("lose_response", times=1, controller="invoice", action="add")
+
+    run = await run_invoices(gql, jobs, [gid(entry)])
+
+    assert run["status"] == "SUCCEEDED", run["problems"]
+    assert emulator.state.calls_to("invoice", "add") == 1
+    [ours] = run["invoices"]
+    assert ours["wefactCode"] == "[concept]0003"
+    # Only K-1's invoices (the earlier one and ours) were confirmed with show.
+    assert emulator.state.calls_to("invoice", "show") == 2
+    assert len(emulator.state.invoices) == 3
+
+
+async def test_every_invoice_add_answer_lost(
+    gql: GraphQLClient, world: World, jobs: JobRunner, emulator: Emulator
+) -> None:
+    """Both answers lost — also the one for the customer whose debtor code the provider
+    assigned in this run: each is found under the code it was sent to."""
+    await activate(gql, emulator)
+    entries = await two_customers(world, emulator)
+    emulator.state.faults.add("lose_response", times=2, controller="invoice", action="add")
+
+    run = await run_invoices(gql, jobs, [gid(e) for e in entries])
+
+    assert run["status"] == "SUCCEEDED", run["problems"]
+    assert emulator.state.calls_to("invoice", "add") == 2
+    await assert_exactly_once(world, emulator)
+    assert len(emulator.state.invoices) == 2
+
+
+async def test_a_lookup_too_broad_to_be_sure_keeps_the_invoice_pending(
+    gql: GraphQLClient, world: World, jobs: JobRunner, emulator: Emulator
+) -> None:
+    """More candidates than the lookup checks: it stops and says so instead of concluding
+    "not there" and adding the invoice a second time."""
+    await activate(gql, emulator)
+    await world.settings(default_product_code=product_code(emulator, "Consultancy"))
+    emulator.state.add_debtor(DebtorCode="K-1", CompanyName="Adviesbureau Meijer")
+    for _ in range(MAX_REFERENCE_CANDIDATES + 1):
+        emulated.add(emulator.state, {"DebtorCode": "K-1",
+                                      "InvoiceLines": [{"Description": "x", "PriceExcl": "1"}]})
+    entry = await world.entry(
+        await world.project(await world.customer("Adviesbureau Meijer", "K-1")),
+        await world.activity(), "2.00",
+    )
+    emulator.state.faults.add("lose_response", times=1, controller="invoice", action="add")
+
+    run = await run_invoices(gql, jobs, [gid(entry)])
+
+    assert run["status"] == "FAILED"
+    [ours] = run["invoices"]
+    assert ours["status"] == "PENDING"
+    message = run["problems"][-1]["message"]
+    assert "too many to check" in message
+    assert ours["reference"] in message
+    assert emulator.state.calls_to("invoice", "add") == 1, "not sent a second time"
+    assert (await world.reload(entry)).invoice_line_id is not None  # still reserved

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from graphql_api.models import BillingMethod, RegistrationStatus
-from schema.relay import to_global_id
+from resolvers.ids import global_id
 from tests.conftest import Emulator, GraphQLClient, Member, activate
 from tests.invoicing.conftest import DAY, PREVIEW, World, gid, product_code
 
@@ -172,7 +172,7 @@ async def test_every_problem_is_reported(
         row.status = RegistrationStatus.INVOICED
 
     ids = [gid(no_product), gid(unbillable), gid(on_fixed), gid(on_plan), gid(reserved),
-           gid(foreign), str(to_global_id("Customer", customer.id)), "not-an-id"]
+           gid(foreign), str(global_id("Customer", customer.id)), "not-an-id"]
     result = await preview(gql, ids)
 
     problems = {p["registrationId"]: p["code"] for p in result["problems"]}
@@ -183,7 +183,7 @@ async def test_every_problem_is_reported(
         gid(on_plan): "SUBSCRIPTION_PROJECT",
         gid(reserved): "ALREADY_INVOICED",
         gid(foreign): "NOT_FOUND",  # another workspace's id is just unknown
-        str(to_global_id("Customer", customer.id)): "NOT_FOUND",
+        str(global_id("Customer", customer.id)): "NOT_FOUND",
         "not-an-id": "NOT_FOUND",
     }
     assert result["canInvoice"] is False

@@ -101,8 +101,8 @@ async def test_release_is_for_admins_and_pending_invoices_wait(
     customer = await world.customer("Bakkerij Jansen", "K-1")
     entry = await world.entry(await world.project(customer), await world.activity(), "2.00")
     started = await gql.data(
-        "mutation($i: InvoiceInWefactInput!) { invoiceInWefact(input: $i) { __typename "
-        "... on InvoiceRun { invoices { id status } } } }", {"i": {"ids": [gid(entry)]}}
+        "mutation($ids: [ID!]!) { invoiceInWefact(ids: $ids) { __typename "
+        "... on InvoiceRun { invoices { id status } } } }", {"ids": [gid(entry)]}
     )
     [pending] = started["invoiceInWefact"]["invoices"]
     assert pending["status"] == "PENDING"  # no worker ran yet

@@ -21,5 +21,5 @@ async def jobs(state: AppState) -> AsyncIterator[JobRunner]:
     """An open job runner on an empty queue (the ``state`` fixture only empties our tables)."""
     async with state.engine.begin() as connection:
         await connection.execute(text(f"TRUNCATE {PROCRASTINATE_TABLES} RESTART IDENTITY CASCADE"))
-    async with open_jobs(state, periodic=False) as runner:
+    async with open_jobs(state) as runner:
         yield runner

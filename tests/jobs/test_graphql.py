@@ -13,12 +13,13 @@ import pytest
 import uvicorn
 import websockets
 
-from graphql_api.app import AppState, create_app
+from graphql_api.app import AppState
+from graphql_api.composition import build_app
 from graphql_api.jobs import override_handler, start_run
 from graphql_api.jobs.worker import JobRunner
 from graphql_api.models import Run
 from graphql_api.settings import Settings
-from schema.relay import to_global_id
+from resolvers.ids import global_id
 from tests.conftest import GraphQLClient, Member
 from tests.jobs import handlers
 from tests.jobs.handlers import TEST_KIND
@@ -60,7 +61,7 @@ async def test_run_query_shows_a_finished_run(
 ) -> None:
     run = await start(state, owner, {"items": 2, "problem_items": [1]})
     await jobs.run_worker(wait=False)
-    run_id = to_global_id("Run", run.id)
+    run_id = global_id("Run", run.id)
 
     data = await gql.data(RUN_QUERY, {"id": run_id})
     shown = data["run"]
@@ -93,7 +94,7 @@ async def ws_url(settings: Settings, database_url: str) -> AsyncIterator[str]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     # The state is only ever used on the server's loop; its lifespan closes it there.
-    app = create_app(AppState.create(settings, database_url))
+    app = build_app(AppState.create(settings, database_url))
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -149,7 +150,7 @@ async def test_run_progress_follows_a_run_until_it_finishes(
     run = await start(state, owner, {"items": 3, "pause": 0.3})
     worker = asyncio.create_task(jobs.run_worker(wait=True, name="progress"))
     try:
-        events = await subscribe(ws_url, owner.token, to_global_id("Run", run.id))
+        events = await subscribe(ws_url, owner.token, global_id("Run", run.id))
     finally:
         worker.cancel()
         await asyncio.gather(worker, return_exceptions=True)
@@ -168,7 +169,7 @@ async def test_run_progress_of_another_workspace_is_not_found(
     state: AppState, jobs: JobRunner, owner: Member, other_owner: Member, ws_url: str
 ) -> None:
     run = await start(state, owner, {"items": 1})
-    events = await subscribe(ws_url, other_owner.token, to_global_id("Run", run.id))
+    events = await subscribe(ws_url, other_owner.token, global_id("Run", run.id))
     assert [event["__typename"] for event in events] == ["NotFoundError"]
     assert events[0]["code"] == "NOT_FOUND"
     assert events[0]["field"] == "id"
@@ -179,7 +180,7 @@ async def test_run_progress_with_the_token_in_connection_init(
 ) -> None:
     run = await start(state, owner, {"items": 1})
     await jobs.run_worker(wait=False)
-    events = await subscribe(ws_url, owner.token, to_global_id("Run", run.id), token_in_init=True)
+    events = await subscribe(ws_url, owner.token, global_id("Run", run.id), token_in_init=True)
     assert events[-1]["__typename"] == "Run"
     assert events[-1]["status"] == "SUCCEEDED"
 
@@ -194,7 +195,7 @@ async def test_run_progress_without_any_token_is_refused(
         await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-            "query": PROGRESS, "variables": {"id": to_global_id("Run", run.id)}}}))
+            "query": PROGRESS, "variables": {"id": global_id("Run", run.id)}}}))
         message = json.loads(await asyncio.wait_for(ws.recv(), 30))
     assert message["type"] == "error"
     assert message["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from graphql_api.app import AppState
 from graphql_api.errors import Conflict
-from graphql_api.jobs import RunContext, override_handler, start_run, wait_for_run
+from graphql_api.jobs import RunContext, override_handler, registry, start_run, wait_for_run
 from graphql_api.jobs import runs as run_service
 from graphql_api.jobs.runs import IMPORT_CONFLICT_MESSAGE, RunSuperseded
 from graphql_api.jobs.worker import JobRunner
@@ -75,7 +75,7 @@ async def test_two_workers_never_run_the_same_job(
         member = owner if index % 2 else other_owner
         run = await start(state, member, {"items": 2, "pause": 0.02})
         run_ids.append(run.id)
-    second = JobRunner(state, concurrency=3, periodic=False)
+    second = JobRunner(state, concurrency=3)
     await second.open()
     try:
         # A worker with wait=False stops when every job left is locked by the other one (runs
@@ -151,7 +151,6 @@ async def test_a_kind_without_handler_fails_clearly(
     with override_handler(RunKind.INVOICE, unused):
         run = await start(state, owner, {}, kind=RunKind.INVOICE)
     # The worker runs without it: as a build without that handler would.
-    from graphql_api.jobs import registry
 
     saved = registry._SPECS.pop(RunKind.INVOICE, None)
     try:

@@ -19,7 +19,7 @@ from tests.jobs.handlers import TEST_KIND, steps
 async def main(database_url: str) -> None:
     settings = Settings(database_url=database_url, secret_key="test-secret-key-not-for-production")
     state = AppState.create(settings, database_url)
-    runner = JobRunner(state, periodic=False)
+    runner = JobRunner(state)
     await runner.open()
     try:
         with override_handler(TEST_KIND, steps):

@@ -14,7 +14,9 @@ from graphql_api.jobs.worker import JobRunner
 from graphql_api.models import (
     Invoice,
     InvoiceStatus,
+    ProviderConnection,
     RegistrationStatus,
+    Role,
     Run,
     RunKind,
     WefactSettings,
@@ -67,9 +69,9 @@ def touch(emulator: Emulator, identifier: str, **fields: Any) -> None:
 async def last_sync(uworld: UnbilledWorld) -> dt.datetime | None:
     async with uworld.state.sessionmaker() as session:
         return await session.scalar(
-            select(WefactSettings.last_status_sync_at).where(
-                WefactSettings.workspace_id == uworld.ws
-            )
+            select(ProviderConnection.last_status_sync_at)
+            .join(WefactSettings, WefactSettings.connection_id == ProviderConnection.id)
+            .where(WefactSettings.workspace_id == uworld.ws)
         )
 
 
@@ -184,7 +186,6 @@ async def test_admins_only_and_activation_required(
     assert (not_active["__typename"], not_active["code"]) == (
         "WefactConnectionError", "NOT_ACTIVATED")
     await activate(gql, emulator)
-    from graphql_api.models import Role
 
     manager = await add_member(uworld.state, owner.workspace_id, role=Role.MANAGER,
                                email="manager@acme.test")

@@ -22,7 +22,11 @@ from graphql_api.models import (
     SubscriptionInterval,
 )
 from tests.conftest import GraphQLClient, Member
-from tests.invoicing.conftest import World, jobs, quick_retries  # noqa: F401 - fixtures
+from tests.invoicing import conftest as invoicing_fixtures
+from tests.invoicing.conftest import World, jobs  # noqa: F401 - fixtures
+
+#: The app state with quick retries and a fresh provider runtime (a fixture).
+state = invoicing_fixtures.state
 
 D = dt.date
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from graphql_api.jobs.worker import JobRunner
 from graphql_api.models import Project, RegistrationStatus, SubscriptionInterval
-from schema.relay import to_global_id
+from resolvers.ids import global_id
 from tests.conftest import Emulator, GraphQLClient, activate
 from tests.invoicing.conftest import ERRORS, RELEASE, emulator_invoices, product_code, read_run
 from tests.unbilled.conftest import D, UnbilledWorld, by_project, report
@@ -38,7 +38,7 @@ query($id: ID!) {
 
 
 def pid(project: Project) -> str:
-    return str(to_global_id("Project", project.id))
+    return str(global_id("Project", project.id))
 
 
 async def invoice_unbilled(
@@ -236,7 +236,7 @@ async def test_unknown_project_and_missing_product(
     assert (no_product["__typename"], no_product["code"]) == ("InvalidInputError", "NO_PRODUCT")
     assert "Hosting" in no_product["message"]
     unknown = await gql.data(INVOICE_UNBILLED, {"input": {
-        "projectIds": [str(to_global_id("Project", 999999))], "until": "2026-03-31"}})
+        "projectIds": [str(global_id("Project", 999999))], "until": "2026-03-31"}})
     assert (unknown["invoiceUnbilled"]["__typename"], unknown["invoiceUnbilled"]["code"]) == (
         "InvalidInputError", "UNKNOWN_PROJECT")
     assert (await uworld.reload(hosting)).subscription_billed_until is None

@@ -13,7 +13,7 @@ from graphql_api.models import (
     SubscriptionInterval,
 )
 from graphql_api.services.unbilled import UnbilledFilter, report_statement
-from schema.relay import to_global_id
+from resolvers.ids import global_id
 from tests.conftest import GraphQLClient, Member, new_workspace
 from tests.domain.test_statement_count import count_statements
 from tests.unbilled.conftest import D, UnbilledWorld, by_project, report
@@ -172,13 +172,13 @@ async def test_filters_customer_totals_and_workspace_isolation(
     ]
     assert everything["total"] == "600.00"
 
-    only_studio = await report(gql, UNTIL, customerIds=[to_global_id("Customer", studio.id)])
+    only_studio = await report(gql, UNTIL, customerIds=[global_id("Customer", studio.id)])
     assert [r["project"]["name"] for r in only_studio["projects"]] == ["Brand"]
-    only_shop = await report(gql, UNTIL, projectIds=[to_global_id("Project", shop.id)])
+    only_shop = await report(gql, UNTIL, projectIds=[global_id("Project", shop.id)])
     assert [r["project"]["name"] for r in only_shop["projects"]] == ["Shop"]
     fixed = await report(gql, UNTIL, billingMethods=["FIXED_PRICE"])
     assert [r["project"]["name"] for r in fixed["projects"]] == ["Logo"]
-    theirs = await report(gql, UNTIL, customerIds=[to_global_id("Customer", stranger.id)])
+    theirs = await report(gql, UNTIL, customerIds=[global_id("Customer", stranger.id)])
     assert theirs["projects"] == []
     assert theirs["total"] == "0.00"
 

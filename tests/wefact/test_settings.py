@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
 from sqlalchemy import select
 
 from graphql_api.app import AppState
 from graphql_api.models import Role, WefactSettings
+from graphql_api.security import SecretBox
 from tests.conftest import (
     EMULATOR_API_KEY,
+    TEST_SECRET_KEY,
     Emulator,
     GraphQLClient,
     Member,
@@ -46,8 +52,8 @@ async def test_activate_stores_encrypted_key_and_caches_products(
     async with state.sessionmaker() as session:
         row = await session.scalar(select(WefactSettings))
     assert row is not None
-    assert EMULATOR_API_KEY not in row.api_key_encrypted
-    assert state.secret_box.decrypt(row.api_key_encrypted) == EMULATOR_API_KEY
+    assert EMULATOR_API_KEY not in row.connection.api_key_encrypted
+    assert state.secret_box.decrypt(row.connection.api_key_encrypted) == EMULATOR_API_KEY
     products = (await gql.data(PRODUCTS))["wefactProducts"]
     assert [p["name"] for p in products] == ["Consultancy", "Boeken", "Reiskosten", "Hosting"]
     assert products[0]["vatPercentage"] == "21.00"
@@ -204,14 +210,6 @@ async def test_other_workspace_never_sees_settings(
 async def test_rotating_the_secret_key_keeps_stored_keys_usable(
     gql: GraphQLClient, emulator: Emulator, state: AppState, database_url: str
 ) -> None:
-    import asyncio
-    import os
-    import subprocess
-    import sys
-
-    from graphql_api.security import SecretBox
-    from tests.conftest import TEST_SECRET_KEY
-
     await activate(gql, emulator)
     env = {**os.environ, "DATABASE_URL": database_url}
     rotate = [sys.executable, "-m", "graphql_api.cli", "rotate-secrets"]
@@ -232,6 +230,6 @@ async def test_rotating_the_secret_key_keeps_stored_keys_usable(
     async with state.sessionmaker() as session:
         row = await session.scalar(select(WefactSettings))
     assert row is not None
-    assert SecretBox("new-key").decrypt(row.api_key_encrypted) == EMULATOR_API_KEY
+    assert SecretBox("new-key").decrypt(row.connection.api_key_encrypted) == EMULATOR_API_KEY
     with pytest.raises(ValueError, match="SECRET_KEY"):
-        SecretBox(TEST_SECRET_KEY).decrypt(row.api_key_encrypted)
+        SecretBox(TEST_SECRET_KEY).decrypt(row.connection.api_key_encrypted)

@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import update
 
 import integrations
-from graphql_api.errors import DomainError
+from graphql_api.errors import ConnectionProblem
 from graphql_api.jobs import LockScope, Problem, RunContext, run_task
 from graphql_api.models import RunKind, RunStatus, WefactSettings
 from graphql_api.services.auth import utcnow
@@ -175,10 +175,12 @@ async def _show_all(
     return [debtor for task in tasks if (debtor := task.result()) is not None]
 
 
-def _stopped(exc: integrations.ProviderError, services: ProviderServices, done: int) -> DomainError:
+def _stopped(
+    exc: integrations.ProviderError, services: ProviderServices, done: int
+) -> ConnectionProblem:
     """A provider failure as the run's final problem: what happened and what to do."""
     cause = provider_error(exc, services)
-    return DomainError(
+    return ConnectionProblem(
         f"{cause.message} The import stopped after {done} debtor(s); the customers imported "
         "so far are kept. Start the import again to finish it: nothing is imported twice.",
         code=cause.code,
@@ -188,7 +190,7 @@ def _stopped(exc: integrations.ProviderError, services: ProviderServices, done: 
 @run_task(RunKind.CUSTOMER_IMPORT, lock=LockScope.KIND_PER_WORKSPACE)
 async def import_customers(ctx: RunContext) -> RunStatus:
     """Import (create or update) the workspace's customers from its WeFact/HostFact debtors."""
-    services = ProviderServices(ctx.settings, ctx.secret_box, ctx.http)
+    services = ProviderServices.of(ctx.state)
     started = utcnow()
     async with ctx.sessionmaker() as session:
         _, provider = await active_provider(services, session, ctx.workspace_id)

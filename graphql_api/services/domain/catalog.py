@@ -3,97 +3,109 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
+from typing import TypeVar
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api.errors import InvalidInput
 from graphql_api.models import Activity, ExpenseCategory
+from graphql_api.services.commands import (
+    UNSET,
+    CreateActivity,
+    CreateExpenseCategory,
+    UpdateActivity,
+    UpdateExpenseCategory,
+)
 from graphql_api.services.domain import validation as v
 from graphql_api.services.domain.products import validate_product_code
 
-ACTIVITY_FIELDS = frozenset({"name", "hourly_rate", "billable", "wefact_product_code", "archived"})
-CATEGORY_FIELDS = frozenset({"name", "wefact_product_code", "archived"})
+T = TypeVar("T", Activity, ExpenseCategory)
+
+def _name(value: str | None, what: str) -> str:
+    return v.required_text(value, "name", max_length=v.MAX_NAME_LENGTH, what=f"{what} name")
 
 
-async def _apply(
-    session: AsyncSession,
-    row: Activity | ExpenseCategory,
-    changes: Mapping[str, Any],
-    allowed: frozenset[str],
-    what: str,
+async def _product(
+    session: AsyncSession, row: Activity | ExpenseCategory, code: str | None
 ) -> None:
-    v.only_known(changes, allowed)
-    for key, value in changes.items():
-        field = v.camel(key)
-        if key == "name":
-            row.name = v.required_text(
-                value, field, max_length=v.MAX_NAME_LENGTH, what=f"{what} name"
-            )
-        elif key == "hourly_rate":
-            assert isinstance(row, Activity)
-            row.hourly_rate = v.decimal(value, field, what="rate")
-        elif key == "wefact_product_code":
-            row.wefact_product_code = await validate_product_code(
-                session, row.workspace_id, value, field=field
-            )
-        else:  # billable, archived: booleans that cannot be cleared
-            if value is None:
-                raise InvalidInput("Send true or false.", field=field)
-            setattr(row, key, value)
+    row.wefact_product_code = await validate_product_code(
+        session, row.workspace_id, code, field="wefactProductCode"
+    )
+
+
+def _flag(value: bool | None, field: str) -> bool:
+    """A boolean that cannot be cleared."""
+    if value is None:
+        raise InvalidInput("Send true or false.", field=field)
+    return value
+
+
+async def _stored(session: AsyncSession, row: T) -> T:
+    await session.flush()
+    await session.refresh(row)
+    return row
 
 
 async def create_activity(
-    session: AsyncSession, workspace_id: int, values: Mapping[str, Any]
+    session: AsyncSession, workspace_id: int, command: CreateActivity
 ) -> Activity:
-    """A new activity; ``values`` holds the input fields by snake_case name."""
+    """A new activity."""
     activity = Activity(workspace_id=workspace_id)
-    await _apply(session, activity, {"name": None, **values}, ACTIVITY_FIELDS, "activity")
+    activity.name = _name(command.name, "activity")
+    activity.hourly_rate = v.decimal(command.hourly_rate, "hourlyRate", what="rate")
+    activity.billable = command.billable
+    await _product(session, activity, command.wefact_product_code)
     session.add(activity)
-    await session.flush()
-    await session.refresh(activity)
-    return activity
+    return await _stored(session, activity)
 
 
 async def update_activity(
-    session: AsyncSession, workspace_id: int, activity_id: int, changes: Mapping[str, Any]
+    session: AsyncSession, workspace_id: int, command: UpdateActivity
 ) -> Activity:
     """Change the given fields; existing hours keep their rate snapshot."""
     activity = await v.get_in_workspace(
-        session, Activity, activity_id, workspace_id, field="id", what="activity", for_update=True
+        session, Activity, command.id, workspace_id, field="id", what="activity", for_update=True
     )
-    await _apply(session, activity, changes, ACTIVITY_FIELDS, "activity")
-    await session.flush()
-    await session.refresh(activity)
-    return activity
+    if command.name is not UNSET:
+        activity.name = _name(command.name, "activity")
+    if command.hourly_rate is not UNSET:
+        activity.hourly_rate = v.decimal(command.hourly_rate, "hourlyRate", what="rate")
+    if command.billable is not UNSET:
+        activity.billable = _flag(command.billable, "billable")
+    if command.wefact_product_code is not UNSET:
+        await _product(session, activity, command.wefact_product_code)
+    if command.archived is not UNSET:
+        activity.archived = _flag(command.archived, "archived")
+    return await _stored(session, activity)
 
 
 async def create_category(
-    session: AsyncSession, workspace_id: int, values: Mapping[str, Any]
+    session: AsyncSession, workspace_id: int, command: CreateExpenseCategory
 ) -> ExpenseCategory:
     """A new expense category."""
     category = ExpenseCategory(workspace_id=workspace_id)
-    await _apply(session, category, {"name": None, **values}, CATEGORY_FIELDS, "category")
+    category.name = _name(command.name, "category")
+    await _product(session, category, command.wefact_product_code)
     session.add(category)
-    await session.flush()
-    await session.refresh(category)
-    return category
+    return await _stored(session, category)
 
 
 async def update_category(
-    session: AsyncSession, workspace_id: int, category_id: int, changes: Mapping[str, Any]
+    session: AsyncSession, workspace_id: int, command: UpdateExpenseCategory
 ) -> ExpenseCategory:
     """Change the given fields."""
     category = await v.get_in_workspace(
-        session, ExpenseCategory, category_id, workspace_id, field="id",
+        session, ExpenseCategory, command.id, workspace_id, field="id",
         what="expense category", for_update=True,
     )
-    await _apply(session, category, changes, CATEGORY_FIELDS, "category")
-    await session.flush()
-    await session.refresh(category)
-    return category
+    if command.name is not UNSET:
+        category.name = _name(command.name, "category")
+    if command.wefact_product_code is not UNSET:
+        await _product(session, category, command.wefact_product_code)
+    if command.archived is not UNSET:
+        category.archived = _flag(command.archived, "archived")
+    return await _stored(session, category)
 
 
 def activities_query(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -12,59 +10,49 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api.errors import Conflict
 from graphql_api.models import Customer
+from graphql_api.services.commands import UNSET, CreateCustomer, UpdateCustomer
 from graphql_api.services.domain import validation as v
 
-CUSTOMER_FIELDS = frozenset(
-    {
-        "name",
-        "customer_number",
-        "email",
-        "phone",
-        "street",
-        "zip_code",
-        "city",
-        "country",
-        "vat_number",
-        "coc_number",
-        "hourly_rate",
-        "mileage_rate",
-        "payment_term_days",
-        "notes",
-    }
-)
-_TEXT_LIMITS = {
-    "phone": 50,
-    "street": 200,
-    "zip_code": 20,
-    "city": 100,
-    "vat_number": 50,
-    "coc_number": 50,
-}
 
-
-async def _apply(session: AsyncSession, customer: Customer, changes: Mapping[str, Any]) -> None:
-    v.only_known(changes, CUSTOMER_FIELDS)
-    for key, value in changes.items():
-        field = v.camel(key)
-        if key == "name":
-            customer.name = v.required_text(
-                value, field, max_length=v.MAX_NAME_LENGTH, what="customer name"
-            )
-        elif key == "customer_number":
-            _renumber(customer, v.optional_text(value, field, max_length=v.MAX_CODE_LENGTH))
-        elif key == "email":
-            customer.email = v.email(value, field)
-        elif key == "country":
-            customer.country = v.country(value, field)
-        elif key in ("hourly_rate", "mileage_rate"):
-            setattr(customer, key, v.decimal(value, field, what="rate"))
-        elif key == "payment_term_days":
-            customer.payment_term_days = v.payment_term(value, field)
-        elif key == "notes":
-            customer.notes = v.optional_text(value, field)
-        else:
-            setattr(customer, key, v.optional_text(value, field, max_length=_TEXT_LIMITS[key]))
-    if "customer_number" in changes and customer.customer_number is not None:
+async def _apply(  # noqa: PLR0912 - one branch per input field reads best
+    session: AsyncSession, customer: Customer, command: CreateCustomer | UpdateCustomer
+) -> None:
+    """Validate and set what the command gives, field by field, in input order."""
+    c = command
+    if c.name is not UNSET:
+        customer.name = v.required_text(
+            c.name, "name", max_length=v.MAX_NAME_LENGTH, what="customer name"
+        )
+    if c.customer_number is not UNSET:
+        _renumber(
+            customer,
+            v.optional_text(c.customer_number, "customerNumber", max_length=v.MAX_CODE_LENGTH),
+        )
+    if c.email is not UNSET:
+        customer.email = v.email(c.email, "email")
+    if c.phone is not UNSET:
+        customer.phone = v.optional_text(c.phone, "phone", max_length=50)
+    if c.street is not UNSET:
+        customer.street = v.optional_text(c.street, "street", max_length=200)
+    if c.zip_code is not UNSET:
+        customer.zip_code = v.optional_text(c.zip_code, "zipCode", max_length=20)
+    if c.city is not UNSET:
+        customer.city = v.optional_text(c.city, "city", max_length=100)
+    if c.country is not UNSET:
+        customer.country = v.country(c.country, "country")
+    if c.vat_number is not UNSET:
+        customer.vat_number = v.optional_text(c.vat_number, "vatNumber", max_length=50)
+    if c.coc_number is not UNSET:
+        customer.coc_number = v.optional_text(c.coc_number, "cocNumber", max_length=50)
+    if c.hourly_rate is not UNSET:
+        customer.hourly_rate = v.decimal(c.hourly_rate, "hourlyRate", what="rate")
+    if c.mileage_rate is not UNSET:
+        customer.mileage_rate = v.decimal(c.mileage_rate, "mileageRate", what="rate")
+    if c.payment_term_days is not UNSET:
+        customer.payment_term_days = v.payment_term(c.payment_term_days, "paymentTermDays")
+    if c.notes is not UNSET:
+        customer.notes = v.optional_text(c.notes, "notes")
+    if command.customer_number is not UNSET and customer.customer_number is not None:
         clash = select(Customer.id).where(
             Customer.workspace_id == customer.workspace_id,
             Customer.customer_number == customer.customer_number,
@@ -91,11 +79,11 @@ def _renumber(customer: Customer, number: str | None) -> None:
 
 
 async def create_customer(
-    session: AsyncSession, workspace_id: int, values: Mapping[str, Any]
+    session: AsyncSession, workspace_id: int, command: CreateCustomer
 ) -> Customer:
-    """A new customer; ``values`` holds the input fields by their snake_case names."""
+    """A new customer."""
     customer = Customer(workspace_id=workspace_id)
-    await _apply(session, customer, {"name": None, **values})
+    await _apply(session, customer, command)
     session.add(customer)
     await _flush(session, customer)
     await session.refresh(customer)
@@ -103,13 +91,13 @@ async def create_customer(
 
 
 async def update_customer(
-    session: AsyncSession, workspace_id: int, customer_id: int, changes: Mapping[str, Any]
+    session: AsyncSession, workspace_id: int, command: UpdateCustomer
 ) -> Customer:
     """Change the given fields only."""
     customer = await v.get_in_workspace(
-        session, Customer, customer_id, workspace_id, field="id", what="customer", for_update=True
+        session, Customer, command.id, workspace_id, field="id", what="customer", for_update=True
     )
-    await _apply(session, customer, changes)
+    await _apply(session, customer, command)
     await _flush(session, customer)
     await session.refresh(customer)
     return customer

@@ -3,91 +3,90 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
+from collections.abc import Sequence
 
 from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graphql_api.errors import InvalidInput
+from graphql_api.errors import InvalidInput, TrackingCode
 from graphql_api.models import Activity, BillingMethod, Customer, Project, ProjectActivity
+from graphql_api.services.commands import UNSET, CreateProject, ProjectActivitySpec, UpdateProject
 from graphql_api.services.domain import validation as v
 
-PROJECT_FIELDS = frozenset(
-    {
-        "customer_id", "name", "code", "billing_method", "hourly_rate", "fixed_price",
-        "fixed_price_instalments", "subscription_amount", "subscription_interval",
-        "subscription_start_date", "subscription_end_date", "budget_hours", "budget_amount",
-        "start_date", "end_date", "restrict_activities", "activities",
-    }
-)
 MAX_INSTALMENTS = 120
-
-
-@dataclass(frozen=True)
-class ProjectActivitySpec:
-    """An activity to enable on a project (ids already decoded by the resolver)."""
-
-    activity_id: int
-    hourly_rate: Decimal | None = None
-    billable: bool = True
 
 
 def archived_error(what: str, field: str) -> InvalidInput:
     """Archived things take nothing new; the code lets clients tell this apart."""
     return InvalidInput(
-        f"The {what} is archived; restore it first or pick another.", field=field, code="ARCHIVED"
+        f"The {what} is archived; restore it first or pick another.",
+        field=field,
+        code=TrackingCode.ARCHIVED,
     )
 
 
 async def _apply(  # noqa: PLR0912 - one branch per input field reads best
-    session: AsyncSession, project: Project, changes: Mapping[str, Any]
+    session: AsyncSession, project: Project, command: CreateProject | UpdateProject
 ) -> None:
-    v.only_known(changes, PROJECT_FIELDS)
-    for key, value in changes.items():
-        field = v.camel(key)
-        if key == "customer_id":
-            if value is None:
-                raise InvalidInput("A project needs a customer.", field=field)
-            customer = await v.get_in_workspace(
-                session, Customer, value, project.workspace_id, field=field, what="customer"
+    """Validate and set what the command gives, in input order (activities need the
+    project's id: ``_replace_activities``)."""
+    c = command
+    if c.customer_id is not UNSET:
+        if c.customer_id is None:
+            raise InvalidInput("A project needs a customer.", field="customerId")
+        customer = await v.get_in_workspace(
+            session, Customer, c.customer_id, project.workspace_id, field="customerId",
+            what="customer",
+        )
+        if customer.archived:
+            raise archived_error("customer", "customerId")
+        project.customer_id = customer.id
+    if c.name is not UNSET:
+        project.name = v.required_text(
+            c.name, "name", max_length=v.MAX_NAME_LENGTH, what="project name"
+        )
+    if c.billing_method is not UNSET:
+        if c.billing_method is None:
+            raise InvalidInput("A project needs a billing method.", field="billingMethod")
+        project.billing_method = c.billing_method
+    if c.code is not UNSET:
+        project.code = v.optional_text(c.code, "code", max_length=v.MAX_CODE_LENGTH)
+    if c.hourly_rate is not UNSET:
+        project.hourly_rate = v.decimal(c.hourly_rate, "hourlyRate", what="amount")
+    if c.fixed_price is not UNSET:
+        project.fixed_price = v.decimal(c.fixed_price, "fixedPrice", what="amount")
+    if c.fixed_price_instalments is not UNSET:
+        instalments = c.fixed_price_instalments
+        if instalments is not None and not 1 <= instalments <= MAX_INSTALMENTS:
+            raise InvalidInput(
+                f"The number of instalments must be between 1 and {MAX_INSTALMENTS}.",
+                field="fixedPriceInstalments",
             )
-            if customer.archived:
-                raise archived_error("customer", field)
-            project.customer_id = customer.id
-        elif key == "name":
-            project.name = v.required_text(
-                value, field, max_length=v.MAX_NAME_LENGTH, what="project name"
-            )
-        elif key == "code":
-            project.code = v.optional_text(value, field, max_length=v.MAX_CODE_LENGTH)
-        elif key == "billing_method":
-            if value is None:
-                raise InvalidInput("A project needs a billing method.", field=field)
-            project.billing_method = value
-        elif key in ("hourly_rate", "fixed_price", "subscription_amount", "budget_amount"):
-            setattr(project, key, v.decimal(value, field, what="amount"))
-        elif key == "budget_hours":
-            project.budget_hours = v.decimal(
-                value, field, what="number of hours", maximum=v.MAX_QUANTITY
-            )
-        elif key == "fixed_price_instalments":
-            if value is not None and not 1 <= value <= MAX_INSTALMENTS:
-                raise InvalidInput(
-                    f"The number of instalments must be between 1 and {MAX_INSTALMENTS}.",
-                    field=field,
-                )
-            project.fixed_price_instalments = value
-        elif key == "restrict_activities":
-            if value is None:
-                raise InvalidInput("Send true or false.", field=field)
-            project.restrict_activities = value
-        elif key == "activities":
-            pass  # needs the project's id: see _replace_activities
-        else:  # the dates and the subscription interval
-            setattr(project, key, value)
+        project.fixed_price_instalments = instalments
+    if c.subscription_amount is not UNSET:
+        project.subscription_amount = v.decimal(
+            c.subscription_amount, "subscriptionAmount", what="amount"
+        )
+    if c.subscription_interval is not UNSET:
+        project.subscription_interval = c.subscription_interval
+    if c.subscription_start_date is not UNSET:
+        project.subscription_start_date = c.subscription_start_date
+    if c.subscription_end_date is not UNSET:
+        project.subscription_end_date = c.subscription_end_date
+    if c.budget_hours is not UNSET:
+        project.budget_hours = v.decimal(
+            c.budget_hours, "budgetHours", what="number of hours", maximum=v.MAX_QUANTITY
+        )
+    if c.budget_amount is not UNSET:
+        project.budget_amount = v.decimal(c.budget_amount, "budgetAmount", what="amount")
+    if c.start_date is not UNSET:
+        project.start_date = c.start_date
+    if c.end_date is not UNSET:
+        project.end_date = c.end_date
+    if c.restrict_activities is not UNSET:
+        if c.restrict_activities is None:
+            raise InvalidInput("Send true or false.", field="restrictActivities")
+        project.restrict_activities = c.restrict_activities
     _check_billing(project)
     v.date_range(project.start_date, project.end_date, "endDate")
     v.date_range(
@@ -143,32 +142,30 @@ async def _replace_activities(
 
 
 async def create_project(
-    session: AsyncSession, workspace_id: int, values: Mapping[str, Any]
+    session: AsyncSession, workspace_id: int, command: CreateProject
 ) -> Project:
-    """A new project; ``values`` holds input fields by snake_case name, ids decoded."""
+    """A new project."""
     project = Project(workspace_id=workspace_id, restrict_activities=False)
-    await _apply(
-        session, project, {"customer_id": None, "name": None, "billing_method": None, **values}
-    )
+    await _apply(session, project, command)
     session.add(project)
     await session.flush()
-    if values.get("activities") is not None:
-        await _replace_activities(session, project, values["activities"])
+    if command.activities is not None:
+        await _replace_activities(session, project, command.activities)
         await session.flush()
     await session.refresh(project)
     return project
 
 
 async def update_project(
-    session: AsyncSession, workspace_id: int, project_id: int, changes: Mapping[str, Any]
+    session: AsyncSession, workspace_id: int, command: UpdateProject
 ) -> Project:
     """Change the given fields; existing hours keep their rate snapshot."""
     project = await v.get_in_workspace(
-        session, Project, project_id, workspace_id, field="id", what="project", for_update=True
+        session, Project, command.id, workspace_id, field="id", what="project", for_update=True
     )
-    await _apply(session, project, changes)
-    if "activities" in changes:
-        await _replace_activities(session, project, changes["activities"] or [])
+    await _apply(session, project, command)
+    if command.activities is not UNSET:
+        await _replace_activities(session, project, command.activities or [])
     await session.flush()
     await session.refresh(project)
     return project

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graphql_api.errors import DomainError, Forbidden, InvalidInput, Locked
+from graphql_api.errors import DomainError, Forbidden, InvalidInput, Locked, TrackingCode
 from graphql_api.models import (
     Activity,
     BillingMethod,
@@ -25,22 +25,21 @@ from graphql_api.models import (
     User,
 )
 from graphql_api.services.auth import Caller
+from graphql_api.services.commands import (
+    UNSET,
+    CreateExpense,
+    CreateTimeEntry,
+    CreateTrip,
+    Maybe,
+    UpdateExpense,
+    UpdateTimeEntry,
+    UpdateTrip,
+)
 from graphql_api.services.domain import rates
 from graphql_api.services.domain import validation as v
 from graphql_api.services.domain.projects import archived_error
 
 MAX_BULK_ENTRIES = 100
-TIME_ENTRY_FIELDS = frozenset(
-    {"project_id", "activity_id", "user_id", "date", "hours", "start_time", "end_time", "notes",
-     "billable"}
-)
-EXPENSE_FIELDS = frozenset(
-    {"project_id", "category_id", "user_id", "date", "description", "quantity", "unit_price",
-     "billable"}
-)
-TRIP_FIELDS = frozenset(
-    {"project_id", "user_id", "date", "from_address", "to_address", "distance_km", "billable"}
-)
 
 R = TypeVar("R", TimeEntry, Expense, Trip)
 Registration = TimeEntry | Expense | Trip
@@ -111,24 +110,23 @@ async def _finish(session: AsyncSession, row: Registration) -> None:
 
 
 async def _apply_time_entry(  # noqa: PLR0912 - one branch per input field reads best
-    session: AsyncSession, caller: Caller, entry: TimeEntry, changes: Mapping[str, Any],
-    *, creating: bool,
+    session: AsyncSession, caller: Caller, entry: TimeEntry,
+    c: CreateTimeEntry | UpdateTimeEntry, *, creating: bool,
 ) -> None:
-    v.only_known(changes, TIME_ENTRY_FIELDS)
     project = (
-        await _project(session, caller, changes["project_id"])
-        if "project_id" in changes
+        await _project(session, caller, c.project_id)
+        if c.project_id is not UNSET
         else await session.get_one(Project, entry.project_id)
     )
-    if "user_id" in changes:
-        user = await _user(session, caller, changes["user_id"])
+    if c.user_id is not UNSET:
+        user = await _user(session, caller, c.user_id)
     else:
         user = await session.get_one(User, entry.user_id)
-    if "activity_id" in changes:
-        if changes["activity_id"] is None:
+    if c.activity_id is not UNSET:
+        if c.activity_id is None:
             raise InvalidInput("Hours need an activity.", field="activityId")
         activity = await v.get_in_workspace(
-            session, Activity, changes["activity_id"], caller.workspace_id,
+            session, Activity, c.activity_id, caller.workspace_id,
             field="activityId", what="activity",
         )
         if activity.archived:
@@ -136,33 +134,35 @@ async def _apply_time_entry(  # noqa: PLR0912 - one branch per input field reads
     else:
         activity = await session.get_one(Activity, entry.activity_id)
 
-    if "date" in changes:
-        entry.date = _date(changes["date"])
-    if "hours" in changes:
-        entry.hours = v.hours(changes["hours"])
-    if "start_time" in changes:
-        entry.start_time = changes["start_time"]
-    if "end_time" in changes:
-        entry.end_time = changes["end_time"]
+    if c.date is not UNSET:
+        entry.date = _date(c.date)
+    if c.hours is not UNSET:
+        entry.hours = v.hours(c.hours)
+    if c.start_time is not UNSET:
+        entry.start_time = c.start_time
+    if c.end_time is not UNSET:
+        entry.end_time = c.end_time
     start, end = entry.start_time, entry.end_time
     if start is not None and end is not None and end <= start:
         raise InvalidInput("The end time must be after the start time.", field="endTime")
-    if "notes" in changes:
-        entry.notes = v.optional_text(changes["notes"], "notes")
+    if c.notes is not UNSET:
+        entry.notes = v.optional_text(c.notes, "notes")
 
-    rated = creating or bool({"project_id", "activity_id", "user_id"} & set(changes))
+    rated = creating or any(
+        value is not UNSET for value in (c.project_id, c.activity_id, c.user_id)
+    )
     link = await rates.project_activity(session, project, activity) if rated else None
     if rated and project.restrict_activities and link is None:
         raise InvalidInput(
             "This project only takes hours on its own activities; pick one of those.",
             field="activityId",
-            code="ACTIVITY_NOT_ON_PROJECT",
+            code=TrackingCode.ACTIVITY_NOT_ON_PROJECT,
         )
     if rated:
         entry.project_id, entry.activity_id, entry.user_id = project.id, activity.id, user.id
         entry.rate = await rates.hour_rate(session, project, activity, user, link)
-    billable = changes.get("billable")
-    if billable is None and (creating or "billable" in changes or rated):
+    billable = None if c.billable is UNSET else c.billable
+    if billable is None and (creating or c.billable is not UNSET or rated):
         # Not given: the activity decides, and the project's own setting for it.
         billable = activity.billable and (link.billable if link is not None else True)
     if billable is not None:
@@ -172,31 +172,25 @@ async def _apply_time_entry(  # noqa: PLR0912 - one branch per input field reads
 
 
 async def create_time_entry(
-    session: AsyncSession, caller: Caller, values: Mapping[str, Any]
+    session: AsyncSession, caller: Caller, command: CreateTimeEntry
 ) -> TimeEntry:
     """New hours, with the rate snapshot of the project's billing method."""
     entry = TimeEntry(workspace_id=caller.workspace_id, status=RegistrationStatus.OPEN)
-    await _apply_time_entry(
-        session, caller,
-        entry,
-        {"project_id": None, "activity_id": None, "user_id": None, "date": None, "hours": None,
-         **values},
-        creating=True,
-    )
+    await _apply_time_entry(session, caller, entry, command, creating=True)
     session.add(entry)
     await _finish(session, entry)
     return entry
 
 
 async def create_time_entries(
-    session: AsyncSession, caller: Caller, entries: Sequence[Mapping[str, Any]]
+    session: AsyncSession, caller: Caller, entries: Sequence[CreateTimeEntry]
 ) -> list[TimeEntry]:
     """Up to 100 entries, all or none; an error names the entry, e.g. ``entries[3].hours``."""
     check_bulk_size(len(entries))
     created = []
-    for index, values in enumerate(entries):
+    for index, command in enumerate(entries):
         try:
-            created.append(await create_time_entry(session, caller, values))
+            created.append(await create_time_entry(session, caller, command))
         except DomainError as exc:
             raise indexed(exc, "entries", index) from None
     return created
@@ -219,11 +213,11 @@ def indexed(exc: DomainError, name: str, index: int) -> DomainError:
 
 
 async def update_time_entry(
-    session: AsyncSession, caller: Caller, entry_id: int, changes: Mapping[str, Any]
+    session: AsyncSession, caller: Caller, command: UpdateTimeEntry
 ) -> TimeEntry:
     """Change open hours; a new project, activity or user takes a new rate snapshot."""
-    entry = await _editable(session, caller, TimeEntry, entry_id, "time entry")
-    await _apply_time_entry(session, caller, entry, changes, creating=False)
+    entry = await _editable(session, caller, TimeEntry, command.id, "time entry")
+    await _apply_time_entry(session, caller, entry, command, creating=False)
     await _finish(session, entry)
     return entry
 
@@ -241,50 +235,47 @@ async def delete_registration(
 
 
 async def _apply_expense(
-    session: AsyncSession, caller: Caller, expense: Expense, changes: Mapping[str, Any]
+    session: AsyncSession, caller: Caller, expense: Expense, c: CreateExpense | UpdateExpense
 ) -> None:
-    v.only_known(changes, EXPENSE_FIELDS)
-    if "project_id" in changes:
-        expense.project_id = (await _project(session, caller, changes["project_id"])).id
-    if "user_id" in changes:
-        expense.user_id = (await _user(session, caller, changes["user_id"])).id
-    if "category_id" in changes:
-        if changes["category_id"] is None:
+    if c.project_id is not UNSET:
+        expense.project_id = (await _project(session, caller, c.project_id)).id
+    if c.user_id is not UNSET:
+        expense.user_id = (await _user(session, caller, c.user_id)).id
+    if c.category_id is not UNSET:
+        if c.category_id is None:
             raise InvalidInput("An expense needs a category.", field="categoryId")
         category = await v.get_in_workspace(
-            session, ExpenseCategory, changes["category_id"], caller.workspace_id,
+            session, ExpenseCategory, c.category_id, caller.workspace_id,
             field="categoryId", what="expense category",
         )
         if category.archived:
             raise archived_error("expense category", "categoryId")
         expense.category_id = category.id
-    if "date" in changes:
-        expense.date = _date(changes["date"])
-    if "description" in changes:
+    if c.date is not UNSET:
+        expense.date = _date(c.date)
+    if c.description is not UNSET:
         expense.description = v.required_text(
-            changes["description"],
-            "description",
-            max_length=v.MAX_DESCRIPTION_LENGTH,
+            c.description, "description", max_length=v.MAX_DESCRIPTION_LENGTH,
             what="description",
         )
-    if "quantity" in changes:
+    if c.quantity is not UNSET:
         expense.quantity = v.required_decimal(
-            changes["quantity"], "quantity", what="quantity", exclusive_minimum=True,
+            c.quantity, "quantity", what="quantity", exclusive_minimum=True,
             maximum=v.MAX_QUANTITY,
         )
-    if "unit_price" in changes:
-        expense.unit_price = v.required_decimal(changes["unit_price"], "unitPrice", what="price")
-    await _apply_billable(session, expense, changes)
+    if c.unit_price is not UNSET:
+        expense.unit_price = v.required_decimal(c.unit_price, "unitPrice", what="price")
+    await _apply_billable(session, expense, c.billable)
 
 
 async def _apply_billable(
-    session: AsyncSession, row: Expense | Trip, changes: Mapping[str, Any]
+    session: AsyncSession, row: Expense | Trip, billable: Maybe[bool | None]
 ) -> None:
     """Expenses and trips are billable unless said otherwise or the project bills nothing."""
-    if "billable" in changes:
-        if changes["billable"] is None:
+    if billable is not UNSET:
+        if billable is None:
             raise InvalidInput("Send true or false.", field="billable")
-        row.billable = changes["billable"]
+        row.billable = billable
     method = await session.scalar(
         select(Project.billing_method).where(Project.id == row.project_id)
     )
@@ -293,26 +284,22 @@ async def _apply_billable(
 
 
 async def create_expense(
-    session: AsyncSession, caller: Caller, values: Mapping[str, Any]
+    session: AsyncSession, caller: Caller, command: CreateExpense
 ) -> Expense:
     """A new expense."""
     expense = Expense(workspace_id=caller.workspace_id, status=RegistrationStatus.OPEN)
-    await _apply_expense(
-        session, caller, expense,
-        {"project_id": None, "category_id": None, "user_id": None, "date": None,
-         "description": None, "quantity": None, "unit_price": None, "billable": True, **values},
-    )
+    await _apply_expense(session, caller, expense, command)
     session.add(expense)
     await _finish(session, expense)
     return expense
 
 
 async def update_expense(
-    session: AsyncSession, caller: Caller, expense_id: int, changes: Mapping[str, Any]
+    session: AsyncSession, caller: Caller, command: UpdateExpense
 ) -> Expense:
     """Change an open expense."""
-    expense = await _editable(session, caller, Expense, expense_id, "expense")
-    await _apply_expense(session, caller, expense, changes)
+    expense = await _editable(session, caller, Expense, command.id, "expense")
+    await _apply_expense(session, caller, expense, command)
     await _finish(session, expense)
     return expense
 
@@ -321,49 +308,47 @@ async def update_expense(
 
 
 async def _apply_trip(
-    session: AsyncSession, caller: Caller, trip: Trip, changes: Mapping[str, Any]
+    session: AsyncSession, caller: Caller, trip: Trip, c: CreateTrip | UpdateTrip
 ) -> None:
-    v.only_known(changes, TRIP_FIELDS)
-    if "project_id" in changes:
-        project = await _project(session, caller, changes["project_id"])
+    if c.project_id is not UNSET:
+        project = await _project(session, caller, c.project_id)
         trip.project_id = project.id
         trip.rate = await rates.mileage_rate(session, project)
-    if "user_id" in changes:
-        trip.user_id = (await _user(session, caller, changes["user_id"])).id
-    if "date" in changes:
-        trip.date = _date(changes["date"])
-    for key in ("from_address", "to_address"):
-        if key in changes:
-            setattr(trip, key, v.required_text(
-                changes[key], v.camel(key), max_length=v.MAX_ADDRESS_LENGTH, what="address"
-            ))
-    if "distance_km" in changes:
+    if c.user_id is not UNSET:
+        trip.user_id = (await _user(session, caller, c.user_id)).id
+    if c.date is not UNSET:
+        trip.date = _date(c.date)
+    if c.from_address is not UNSET:
+        trip.from_address = v.required_text(
+            c.from_address, "fromAddress", max_length=v.MAX_ADDRESS_LENGTH, what="address"
+        )
+    if c.to_address is not UNSET:
+        trip.to_address = v.required_text(
+            c.to_address, "toAddress", max_length=v.MAX_ADDRESS_LENGTH, what="address"
+        )
+    if c.distance_km is not UNSET:
         trip.distance_km = v.required_decimal(
-            changes["distance_km"], "distanceKm", what="distance", exclusive_minimum=True,
+            c.distance_km, "distanceKm", what="distance", exclusive_minimum=True,
             maximum=v.MAX_DISTANCE_KM,
         )
-    await _apply_billable(session, trip, changes)
+    await _apply_billable(session, trip, c.billable)
 
 
-async def create_trip(session: AsyncSession, caller: Caller, values: Mapping[str, Any]) -> Trip:
+async def create_trip(session: AsyncSession, caller: Caller, command: CreateTrip) -> Trip:
     """A new trip at the customer's (else the workspace's) rate per km."""
     trip = Trip(workspace_id=caller.workspace_id, status=RegistrationStatus.OPEN)
-    await _apply_trip(
-        session, caller, trip,
-        {"project_id": None, "user_id": None, "date": None, "from_address": None,
-         "to_address": None, "distance_km": None, "billable": True, **values},
-    )
+    await _apply_trip(session, caller, trip, command)
     session.add(trip)
     await _finish(session, trip)
     return trip
 
 
 async def update_trip(
-    session: AsyncSession, caller: Caller, trip_id: int, changes: Mapping[str, Any]
+    session: AsyncSession, caller: Caller, command: UpdateTrip
 ) -> Trip:
     """Change an open trip; another project takes a new rate per km."""
-    trip = await _editable(session, caller, Trip, trip_id, "trip")
-    await _apply_trip(session, caller, trip, changes)
+    trip = await _editable(session, caller, Trip, command.id, "trip")
+    await _apply_trip(session, caller, trip, command)
     await _finish(session, trip)
     return trip
 

@@ -10,8 +10,19 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graphql_api.errors import Conflict, DomainError, InvalidInput
+from graphql_api.errors import (
+    Code,
+    Conflict,
+    DomainError,
+    GeneralCode,
+    InvalidInput,
+    InvoicingCode,
+    NotActivated,
+    NotFound,
+    WefactCode,
+)
 from graphql_api.jobs import start_run
+from graphql_api.jobs.runs import defer_run_job
 from graphql_api.models import (
     Invoice,
     InvoiceLine,
@@ -50,11 +61,20 @@ async def preview_invoices(
     return await select_registrations(session, workspace_id, refs, options, today=today)
 
 
+def problem_error_code(code: ProblemCode) -> Code:
+    """The error code a blocking selection problem is reported with (the same name)."""
+    if code is ProblemCode.NOT_FOUND:
+        return GeneralCode.NOT_FOUND
+    if code is ProblemCode.NOT_ACTIVATED:
+        return WefactCode.NOT_ACTIVATED
+    return InvoicingCode[code.name]
+
+
 def selection_error(problems: Sequence[SelectionProblem]) -> DomainError:
     """One error for the blocking problems: Conflict when registrations are taken."""
     first = problems[0]
     if first.code is ProblemCode.NOT_ACTIVATED:
-        return Conflict(first.message, code="NOT_ACTIVATED")
+        return NotActivated(first.message)
     shown = "; ".join(
         f"{p.registration}: {p.message}" if p.registration else p.message for p in problems[:5]
     )
@@ -66,8 +86,8 @@ def selection_error(problems: Sequence[SelectionProblem]) -> DomainError:
         else first.message
     )
     if any(p.code in _CONFLICTS for p in problems):
-        return Conflict(message, field="ids", code="ALREADY_INVOICED")
-    return InvalidInput(message, field="ids", code=first.code.value)
+        return Conflict(message, field="ids", code=InvoicingCode.ALREADY_INVOICED)
+    return InvalidInput(message, field="ids", code=problem_error_code(first.code))
 
 
 async def start_invoice_run(
@@ -167,6 +187,8 @@ async def record_invoices(
                 "customer_id": draft.customer.id,
                 "project_id": draft.project.id if draft.project else None,
                 "provider": settings.subscription,
+                # Made with the workspace's current connection, and stays with it.
+                "connection_id": settings.connection_id,
                 "reference": reference,
                 "status": InvoiceStatus.PENDING,
                 "mode": mode,
@@ -216,9 +238,6 @@ async def resume_invoice_run(session: AsyncSession, workspace_id: int, run_id: i
     A run that is queued or running is left alone (Conflict); one without pending invoices
     is returned as it is (resuming twice is harmless).
     """
-    from graphql_api.errors import NotFound
-    from graphql_api.jobs.runs import defer_run_job
-
     run = await session.scalar(
         select(Run)
         .where(Run.id == run_id, Run.workspace_id == workspace_id, Run.kind == RunKind.INVOICE)
@@ -230,7 +249,7 @@ async def resume_invoice_run(session: AsyncSession, workspace_id: int, run_id: i
     if run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
         raise Conflict(
             "This invoice run is still queued or running; wait for it to finish.",
-            field="id", code="RUN_ACTIVE",
+            field="id", code=InvoicingCode.RUN_ACTIVE,
         )
     pending = await session.scalar(
         select(Invoice.id).where(Invoice.run_id == run.id, Invoice.status == InvoiceStatus.PENDING)

@@ -3,21 +3,34 @@
 - With a customer number: that debtor code is used; when WeFact does not know it, the
   debtor is created with that code and the customer's details.
 - Without a number: WeFact assigns the code. Our marker goes into the debtor's
-  ``Comment`` and we search for it before creating, so a debtor created just before a crash
+  ``Comment`` and we look for it before creating, so a debtor created just before a crash
   or a lost answer is found instead of created again. The code is stored as the customer
   number.
+
+Debtor list rows carry no ``Comment`` (contract §5), and whether WeFact searches that column
+is undocumented. So the marker is never matched on list rows: the candidates are the debtors
+named exactly like the customer (we create the debtor with the customer's name as its
+``CompanyName``, a field list rows carry and both products search by default), and each is
+confirmed on its full record (``show``).
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from graphql_api.models import Customer, Invoice
+from graphql_api.models import Customer, Invoice, WefactSettings
 from graphql_api.services.auth import utcnow
-from integrations import Debtor, DebtorInput, InvoicingProvider, NotFoundError
+from integrations import (
+    Debtor,
+    DebtorInput,
+    InconclusiveLookupError,
+    InvoicingProvider,
+    NotFoundError,
+)
 
 if TYPE_CHECKING:
     from graphql_api.jobs import RunContext
@@ -48,12 +61,38 @@ def debtor_input(customer: Customer, code: str | None) -> DebtorInput:
     )
 
 
-async def find_marked_debtor(provider: InvoicingProvider, customer_id: int) -> Debtor | None:
+MAX_NAMESAKES = 20
+"""Debtors with the customer's exact name confirmed with ``show`` before we give up."""
+
+# HostFact stores text HTML-escaped and searches with LIKE: a term with these characters
+# might not match its own record, so the search uses the longest part without them.
+_ESCAPED = re.compile(r"[&<>\"'%_]")
+
+
+def search_term(name: str) -> str:
+    """What to search for to find every debtor called ``name`` (a superset)."""
+    parts = [part.strip() for part in _ESCAPED.split(name)]
+    return max(parts, key=len) if any(parts) else name.strip()
+
+
+async def find_marked_debtor(provider: InvoicingProvider, customer: Customer) -> Debtor | None:
     """The debtor carrying our marker for this customer, if one exists."""
-    marker = debtor_marker(customer_id)
-    for summary in await provider.search_debtors(marker, "Comment"):
-        debtor = await provider.show_debtor(summary.code)
-        # The search matches substrings of any text: confirm on the full record.
+    marker = debtor_marker(customer.id)
+    name = customer.name.strip().casefold()
+    rows = await provider.search_debtors(search_term(customer.name), "CompanyName")
+    namesakes = [row for row in rows if row.company_name.strip().casefold() == name]
+    if len(namesakes) > MAX_NAMESAKES:
+        raise InconclusiveLookupError(
+            f"there are {len(namesakes)} debtors named {customer.name!r}, too many to check for "
+            "the one this app may have created. Give the customer its customer number (the "
+            "debtor code) and invoice again"
+        )
+    for summary in namesakes:
+        try:
+            debtor = await provider.show_debtor(summary.code)
+        except NotFoundError:
+            continue  # renumbered since it was listed
+        # Only the full record has the Comment; the marker must be there.
         if marker in debtor.comment:
             return debtor
     return None
@@ -70,7 +109,7 @@ async def ensure_debtor(
         except NotFoundError:
             debtor = await provider.add_debtor(debtor_input(customer, customer.customer_number))
     else:
-        debtor = await find_marked_debtor(provider, customer.id)
+        debtor = await find_marked_debtor(provider, customer)
         if debtor is None:
             debtor = await provider.add_debtor(debtor_input(customer, None))
     await _store(ctx, customer.id, invoice_id, debtor)
@@ -78,7 +117,20 @@ async def ensure_debtor(
 
 
 async def _store(ctx: RunContext, customer_id: int, invoice_id: int, debtor: Debtor) -> None:
+    """The debtor on the invoice, and as the customer's link — only while the invoice's
+    connection is still the workspace's current one: a run that outlives a switch must not
+    link the customer to a debtor of the administration the workspace has left."""
     async with ctx.transaction() as session:
+        invoice = await session.get(Invoice, invoice_id)
+        if invoice is not None:
+            invoice.debtor_code = debtor.code
+        current = await session.scalar(
+            select(WefactSettings.connection_id).where(
+                WefactSettings.workspace_id == ctx.workspace_id
+            )
+        )
+        if invoice is not None and invoice.connection_id != current:
+            return
         customer = await session.get(
             Customer, customer_id, with_for_update=True, populate_existing=True
         )
@@ -103,6 +155,3 @@ async def _store(ctx: RunContext, customer_id: int, invoice_id: int, debtor: Deb
         customer.wefact_debtor_code = debtor.code
         customer.wefact_identifier = str(debtor.identifier)
         customer.wefact_synced_at = utcnow()
-        invoice = await session.get(Invoice, invoice_id)
-        if invoice is not None:
-            invoice.debtor_code = debtor.code

@@ -5,12 +5,17 @@ outcome. The rules that make it exactly once (a worker may die at any line, and 
 time out after WeFact applied it):
 
 - The invoice and its reservations were committed before the job started (``create``).
-- ``provider_attempted_at`` is committed *before* ``invoice/add`` is sent. When it is set,
-  the invoice may already be in WeFact: it is looked up by its unique ``reference``
-  (WeFact's ``ReferenceNumber``) and adopted instead of added again.
+- ``provider_attempted_at`` (the first attempt's time) and the debtor code sent are
+  committed *before* ``invoice/add`` is sent. When it is set, the invoice may already be in
+  WeFact: it is looked up by its unique ``reference`` (WeFact's ``ReferenceNumber``) and
+  adopted instead of added again. List rows carry no ``ReferenceNumber``, so the lookup
+  lists that debtor's invoices created since the attempt (a day's margin for the provider's
+  clock) and confirms each with ``show``; a lookup with more candidates than it checks stops
+  the run instead of answering "not there".
 - A debtor we create carries a marker of ours in its ``Comment``; before creating a debtor
-  without a customer number we search for that marker, so a debtor created just before a
-  crash is found instead of created twice.
+  without a customer number we look for that marker (on the full records of the debtors
+  named like the customer), so a debtor created just before a crash is found instead of
+  created twice.
 - Registrations become INVOICED only in the transaction that records WeFact's answer.
 - A definite refusal (WeFact's validation) fails that invoice and releases its
   registrations; the run goes on with the next customer (PARTIAL).
@@ -18,6 +23,12 @@ time out after WeFact applied it):
   invoices not yet sent are released, ones whose outcome is unknown stay PENDING.
 - An unknown outcome (timeout, lost answer, 5xx) is retried after a pause — lookup first —
   and, if WeFact stays unreachable, left PENDING for ``resumeInvoiceRun``.
+- An invoice belongs to the connection it was made with. A run (or a resumed one) always
+  talks to the connection its invoices were recorded with. When that is no longer the
+  workspace's current connection (it switched, or deactivated WeFact), the run only closes
+  out: an invoice that was never sent fails (registrations open again), one that may have
+  been sent is looked up there and adopted if found, else failed — nothing new is added to
+  a connection the workspace has left.
 """
 
 from __future__ import annotations
@@ -25,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
@@ -41,6 +51,7 @@ from graphql_api.models import (
     InvoiceMode,
     InvoiceStatus,
     LineKind,
+    ProviderConnection,
     RunKind,
     RunStatus,
 )
@@ -52,27 +63,17 @@ from graphql_api.services.invoicing.records import (
     our_status,
     release_registrations,
 )
+from graphql_api.services.wefact.clock import provider_cutoff
 from graphql_api.services.wefact.connection import (
     ProviderServices,
-    active_provider,
+    load_settings_row,
     provider_error,
 )
+from graphql_api.services.wefact.connections import connection_provider, describe
 from integrations import InvoiceInput, InvoiceLineInput, InvoicingProvider
 from integrations import InvoiceStatus as ProviderStatus
 
 logger = logging.getLogger(__name__)
-
-RETRY_DELAYS: tuple[float, ...] = (2.0, 10.0)
-"""Pauses before trying an invoice again after WeFact was unreachable or its answer lost.
-
-The pause also gives a write that is still being processed time to land before we look
-it up by reference. Tests shorten it.
-"""
-
-Hook = Callable[[int], Awaitable[None]]
-HOOKS: dict[str, Hook] = {}
-"""Tests only: ``HOOKS["after_add"]`` runs right after WeFact confirmed ``invoice/add`` and
-before we record it — where a crashing worker would leave WeFact ahead of our database."""
 
 # Errors after which no further call may be made: retries extend WeFact's firewall ban.
 _STOP_ERRORS = (
@@ -117,14 +118,8 @@ class Pending:
     lines: list[InvoiceLine]
 
 
-async def _hook(name: str, invoice_id: int) -> None:
-    hook = HOOKS.get(name)
-    if hook is not None:
-        await hook(invoice_id)
-
-
 def _services(ctx: RunContext) -> ProviderServices:
-    return ProviderServices(ctx.settings, ctx.secret_box, ctx.http)
+    return ProviderServices.of(ctx.state)
 
 
 @dataclass
@@ -134,6 +129,8 @@ class RunState:
 
     pending: dict[int, Pending] = field(default_factory=dict)
     debtors: dict[int, str] = field(default_factory=dict)
+    #: Set when the run's connection is no longer the workspace's current one: why.
+    closing: str | None = None
 
 
 async def _load_many(ctx: RunContext, invoice_ids: list[int]) -> dict[int, Pending]:
@@ -212,14 +209,18 @@ def invoice_input(pending: Pending, debtor_code: str) -> InvoiceInput:
     )
 
 
-async def _mark_attempted(ctx: RunContext, invoice_id: int) -> bool:
-    """Committed before ``invoice/add`` is sent; False when the invoice is no longer PENDING
-    (then nothing may be sent)."""
+async def _mark_attempted(ctx: RunContext, invoice_id: int, debtor_code: str) -> bool:
+    """Committed before ``invoice/add`` is sent: the first attempt's time and the debtor
+    code the add goes to (what a later lookup lists). False when the invoice is no longer
+    PENDING (then nothing may be sent)."""
     async with ctx.transaction() as session:
         marked = await session.scalar(
             update(Invoice)
             .where(Invoice.id == invoice_id, Invoice.status == InvoiceStatus.PENDING)
-            .values(provider_attempted_at=func.now())
+            .values(
+                provider_attempted_at=func.coalesce(Invoice.provider_attempted_at, func.now()),
+                debtor_code=debtor_code,
+            )
             .returning(Invoice.id)
         )
     return marked is not None
@@ -333,14 +334,16 @@ async def _ensure_debtor(
     invoice, customer = pending.invoice, pending.customer
     try:
         code = await ensure_debtor(ctx, provider, customer, invoice.id)
-    except _REFUSALS as exc:
+    except (*_REFUSALS, integrations.InconclusiveLookupError) as exc:
         if invoice.provider_attempted_at is None:
-            await fail_invoice(
-                ctx, invoice.id,
-                f"WeFact refused the customer {customer.name!r}: {exc} Fix the "
-                "customer's details and invoice the registrations again.",
-                customer_name=customer.name,
+            # Nothing of this invoice reached WeFact: it fails alone, its registrations open.
+            reason = (
+                f"{exc} Its registrations are open again."
+                if isinstance(exc, integrations.InconclusiveLookupError)
+                else f"WeFact refused the customer {customer.name!r}: {exc} Fix the "
+                "customer's details and invoice the registrations again."
             )
+            await fail_invoice(ctx, invoice.id, reason, customer_name=customer.name)
             return None
         raise StopRun(str(exc), release_current=False, release_rest=False) from exc
     except _STOP_ERRORS as exc:
@@ -370,6 +373,8 @@ async def _add(
                 if code is None:
                     return None
                 debtor_code = code
+                if not await _mark_attempted(ctx, invoice_id, debtor_code):
+                    return None
                 continue
             await fail_invoice(
                 ctx, invoice_id,
@@ -384,6 +389,56 @@ async def _add(
                           release_rest=True) from exc
         run.debtors[pending.customer.id] = debtor_code
         return found
+
+
+async def _look_up(
+    ctx: RunContext, provider: InvoicingProvider, invoice: Invoice, debtor_code: str
+) -> integrations.Invoice | None:
+    """What an earlier attempt made in WeFact: the invoice carrying our reference, if any
+    (the oldest, should there ever be two). Stops the run when WeFact refuses us or the
+    lookup cannot be exhaustive (then nothing may be added again)."""
+    assert invoice.provider_attempted_at is not None
+    try:
+        matches = await provider.find_invoices_by_reference(
+            invoice.reference,
+            # The code the add was sent to (recorded with the attempt); older records lack it.
+            debtor_code=invoice.debtor_code or debtor_code,
+            created_since=provider_cutoff(invoice.provider_attempted_at),
+        )
+    except _STOP_ERRORS as exc:
+        raise StopRun(provider_error(exc, _services(ctx)).message, release_current=False,
+                      release_rest=True) from exc
+    except integrations.InconclusiveLookupError as exc:
+        raise StopRun(f"{exc} Look for reference {invoice.reference} in WeFact.",
+                      release_current=False, release_rest=False) from exc
+    return min(matches, key=lambda m: m.identifier) if matches else None
+
+
+async def _close_out(
+    ctx: RunContext, provider: InvoicingProvider, pending: Pending, why: str
+) -> Outcome:
+    """An invoice whose connection the workspace has left: never added there now. Adopted
+    when an earlier attempt made it, else failed with its registrations open again."""
+    invoice = pending.invoice
+    name = pending.customer.name
+    if invoice.provider_attempted_at is None:
+        await fail_invoice(ctx, invoice.id, f"Not sent: {why} Its registrations are open again.",
+                           count="notSent", customer_name=name)
+        return Outcome.FAILED
+    if not invoice.debtor_code:
+        raise StopRun(f"Invoice {invoice.reference} may be in WeFact, but its debtor is not "
+                      "recorded, so it cannot be looked up. Look for that reference in WeFact.",
+                      release_current=False, release_rest=False)
+    found = await _look_up(ctx, provider, invoice, invoice.debtor_code)
+    if found is None:
+        await fail_invoice(
+            ctx, invoice.id,
+            f"Not made: WeFact has no invoice with reference {invoice.reference}, and {why} "
+            "Its registrations are open again.",
+            customer_name=name,
+        )
+        return Outcome.FAILED
+    return await _record_success(ctx, pending, found, None)
 
 
 async def process_invoice(
@@ -404,6 +459,8 @@ async def process_invoice(
         return Outcome.DONE
     invoice = pending.invoice
     services = _services(ctx)
+    if run.closing is not None:
+        return await _close_out(ctx, provider, pending, run.closing)
     # A debtor this run confirmed, or one an earlier invoice/import linked: no lookup.
     debtor_code = run.debtors.get(pending.customer.id) or linked_debtor(pending.customer)
     confirmed = pending.customer.id in run.debtors
@@ -414,24 +471,19 @@ async def process_invoice(
         confirmed = True
 
     found: integrations.Invoice | None = None
-    try:
-        if invoice.provider_attempted_at is not None:
-            # An earlier attempt may have reached WeFact: adopt what it made.
-            matches = await provider.find_invoices_by_reference(invoice.reference)
-            if matches:
-                first = min(matches, key=lambda m: m.identifier)
-                found = await provider.show_invoice(first.identifier)
-    except _STOP_ERRORS as exc:
-        raise StopRun(provider_error(exc, services).message, release_current=False,
-                      release_rest=True) from exc
+    if invoice.provider_attempted_at is not None:
+        # An earlier attempt may have reached WeFact: adopt what it made.
+        found = await _look_up(ctx, provider, invoice, debtor_code)
 
     if found is None:
-        if not await _mark_attempted(ctx, invoice_id):
+        if not await _mark_attempted(ctx, invoice_id, debtor_code):
             return Outcome.DONE  # no longer pending: nothing may be sent
         found = await _add(ctx, provider, pending, run, debtor_code, confirmed=confirmed)
         if found is None:
             return Outcome.FAILED
-        await _hook("after_add", invoice_id)
+        hook = ctx.state.providers.after_invoice_add
+        if hook is not None:
+            await hook(invoice_id)
 
     try:
         found, note = await _follow_up(provider, invoice.mode, found)
@@ -446,6 +498,7 @@ async def _with_retries(
 ) -> Outcome:
     """``process_invoice``, again after a pause when WeFact was unreachable."""
     attempt = 0
+    pauses = ctx.state.providers.retry.resend_pauses
     pending = run.pending.pop(invoice_id, None)
     while True:
         try:
@@ -454,13 +507,13 @@ async def _with_retries(
             raise StopRun(str(exc), release_current=False, release_rest=False) from exc
         except _TRANSIENT_ERRORS as exc:
             retryable = not isinstance(exc, integrations.UnavailableError) or exc.retryable
-            if attempt >= len(RETRY_DELAYS) or not retryable:
+            if attempt >= len(pauses) or not retryable:
                 raise StopRun(
                     provider_error(exc, _services(ctx)).message,
                     release_current=False, release_rest=False,
                 ) from exc
             logger.info("invoice %s: %s; trying again", invoice_id, type(exc).__name__)
-            await asyncio.sleep(RETRY_DELAYS[attempt])
+            await asyncio.sleep(pauses[attempt])
             attempt += 1
             pending = None  # read again: the attempt may have got further
 
@@ -501,6 +554,31 @@ async def _final_status(ctx: RunContext, stopped: bool, problems: bool) -> RunSt
     return RunStatus.SUCCEEDED
 
 
+async def _run_connection(
+    services: ProviderServices, session: AsyncSession, workspace_id: int, invoice_ids: list[int]
+) -> tuple[InvoicingProvider | None, str | None]:
+    """The client for the connection the run's invoices were recorded with (a run's invoices
+    are recorded in one transaction, so they share it), and why the run only closes out
+    when that is no longer the workspace's current connection. Raises ConnectionGone."""
+    if not invoice_ids:
+        return None, None
+    connection_id = await session.scalar(
+        select(Invoice.connection_id).where(Invoice.id == invoice_ids[0])
+    )
+    connection = (
+        await session.get(ProviderConnection, connection_id) if connection_id is not None else None
+    )
+    provider = connection_provider(services, connection)
+    settings = await load_settings_row(session, workspace_id)
+    if settings is None or not settings.active:
+        return provider, "WeFact was deactivated for this workspace before it was sent."
+    if settings.connection_id != connection_id:
+        return provider, (
+            f"the workspace switched to its {describe(settings.connection)} before it was sent."
+        )
+    return provider, None
+
+
 @run_task(RunKind.INVOICE, lock=LockScope.KIND_PER_WORKSPACE)
 async def perform_invoice_run(ctx: RunContext) -> RunStatus:
     """The job of an invoice run (also of a resumed one: it only sees PENDING invoices)."""
@@ -517,15 +595,20 @@ async def perform_invoice_run(ctx: RunContext) -> RunStatus:
         )
         stop: StopRun | None = None
         provider: InvoicingProvider | None = None
+        closing: str | None = None
         try:
-            _, provider = await active_provider(_services(ctx), session, ctx.workspace_id)
+            provider, closing = await _run_connection(
+                _services(ctx), session, ctx.workspace_id, invoice_ids
+            )
         except DomainError as exc:
             stop = StopRun(exc.message, release_current=True, release_rest=True)
     await ctx.progress(total=int(total or 0))
 
     problems = False
     kept_pending = 0
-    run = RunState(pending=await _load_many(ctx, invoice_ids) if stop is None else {})
+    run = RunState(
+        pending=await _load_many(ctx, invoice_ids) if stop is None else {}, closing=closing
+    )
     for invoice_id in invoice_ids:
         if stop is None:
             assert provider is not None

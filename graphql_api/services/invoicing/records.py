@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Table, any_, func, literal, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graphql_api.errors import Conflict
+from graphql_api.errors import Conflict, InvoicingCode
 from graphql_api.models import (
     Invoice,
     InvoiceLine,
@@ -19,6 +19,7 @@ from graphql_api.models import (
 )
 from graphql_api.services.invoicing.lines import RegKey, RegKind
 from graphql_api.services.invoicing.selection import MODELS
+from graphql_api.services.unbilled.reopen import reopen_subscription_periods
 from integrations import InvoiceStatus as ProviderStatus
 
 # WeFact's status code → our record's status.
@@ -87,7 +88,7 @@ async def reserve_many(
             f"another invoice run: {', '.join(lost[:10])}. Nothing was invoiced; refresh "
             "and select again.",
             field="ids",
-            code="ALREADY_INVOICED",
+            code=InvoicingCode.ALREADY_INVOICED,
         )
 
 
@@ -153,10 +154,7 @@ async def release_registrations(session: AsyncSession, invoice_id: int) -> int:
             )
         )
         count += int(result.rowcount)  # type: ignore[attr-defined]
-    # Its subscription periods are due again too (Unbilled); imported here: unbilled builds
-    # on this module.
-    from graphql_api.services.unbilled.invoice import reopen_subscription_periods
-
+    # Its subscription periods are due again too (Unbilled).
     await reopen_subscription_periods(session, invoice_id)
     return count
 

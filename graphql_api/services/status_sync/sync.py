@@ -1,18 +1,25 @@
 """The invoice status sync: WeFact has no webhooks, so we poll it.
 
 One STATUS_SYNC run per workspace at a time (the job lock), started by ``syncInvoiceStatuses``
-or every 15 minutes for each workspace with an active connection. A run:
+or every 15 minutes for each workspace with an active connection. An invoice belongs to the
+connection it was made with, so a run syncs the workspace's current connection and every
+earlier one that still has invoices to follow, each with its own key. Per connection:
 
 1. lists the invoices WeFact modified since the last successful sync (``modified[from]``),
-   minus a margin, and updates our records matched on WeFact's identifier (same provider):
+   minus a margin, and updates our records matched on WeFact's identifier (same connection):
    status 2 (and HostFact's 1) SENT, 3 PARTLY_PAID, 4 PAID (with the paid date), 8/9
    CREDITED. A status unchanged since our record is left alone (re-reading is harmless).
 2. asks WeFact for each of our CONCEPT invoices (at most ``MAX_CONCEPT_CHECKS`` per run, the
    least recently checked first): a concept WeFact no longer knows was deleted there, so our
    record becomes RELEASED with that reason and its registrations (and subscription periods)
    are open again — exactly as ``releaseInvoice`` leaves them.
-3. only then stores the start of this run as ``last_status_sync_at``: a run that failed half
-   way is simply covered again by the next one.
+3. only then stores the start of this run as the connection's ``last_status_sync_at``: a run
+   that failed half way is simply covered again by the next one.
+
+An earlier connection that cannot be reached (its key revoked, say) is a problem of the run
+(PARTIAL), not its end; a failing current connection fails the run after the others ran.
+Only fields ``invoice/list`` rows carry are read from them (Identifier, InvoiceCode, Status,
+Modified); a concept's existence is checked with ``show``.
 
 Decisions:
 
@@ -33,9 +40,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import integrations
@@ -44,10 +50,10 @@ from graphql_api.jobs import LockScope, RunContext, run_task, start_run
 from graphql_api.models import (
     Invoice,
     InvoiceStatus,
+    ProviderConnection,
     Run,
     RunKind,
     RunStatus,
-    Subscription,
     WefactSettings,
 )
 from graphql_api.models.runs import ACTIVE_RUN_STATUSES
@@ -58,21 +64,19 @@ from graphql_api.services.invoicing.records import (
     release_registrations,
 )
 from graphql_api.services.invoicing.selection import local_today
+from graphql_api.services.wefact.clock import provider_cutoff
 from graphql_api.services.wefact.connection import (
     ProviderServices,
     active_provider,
     provider_error,
 )
+from graphql_api.services.wefact.connections import connection_provider, describe
 from integrations import InvoicingProvider
 
 if TYPE_CHECKING:
     from graphql_api.jobs.worker import JobRunner
 
 logger = logging.getLogger(__name__)
-
-PROVIDER_ZONE = ZoneInfo("Europe/Amsterdam")
-MARGIN = dt.timedelta(days=1)
-"""Re-read this much before the last sync: covers the provider's clock and time zone."""
 
 MAX_CONCEPT_CHECKS = 200
 """``invoice/show`` calls per run to detect deleted concepts (WeFact's budget is ~300/min)."""
@@ -89,11 +93,6 @@ TRACKED = (
 """Statuses WeFact can still change (a paid invoice can still be credited)."""
 
 DELETED_REASON = "The concept was deleted in WeFact (found by the status sync)."
-
-
-def provider_time(moment: dt.datetime) -> dt.datetime:
-    """Our (aware) time as WeFact's naive clock reads it."""
-    return moment.astimezone(PROVIDER_ZONE).replace(tzinfo=None)
 
 
 async def start_status_sync(
@@ -151,9 +150,10 @@ def _paid_on(found: integrations.Invoice) -> dt.date:
 
 
 async def _apply(
-    ctx: RunContext, provider_kind: Subscription, batch: dict[str, integrations.Invoice]
+    ctx: RunContext, connection_id: int, batch: dict[str, integrations.Invoice]
 ) -> None:
-    """Update our tracked invoices among ``batch`` (by WeFact identifier), one transaction."""
+    """Update our tracked invoices among ``batch`` (by WeFact identifier of the connection),
+    one transaction."""
     if not batch:
         return
     updated = 0
@@ -162,7 +162,7 @@ async def _apply(
             select(Invoice)
             .where(
                 Invoice.workspace_id == ctx.workspace_id,
-                Invoice.provider == provider_kind,
+                Invoice.connection_id == connection_id,
                 Invoice.wefact_identifier.in_(batch),
                 Invoice.status.in_(TRACKED),
             )
@@ -204,26 +204,24 @@ async def _release_deleted(ctx: RunContext, invoice_id: int) -> bool:
     return True
 
 
-async def _first_since(session: AsyncSession, workspace_id: int) -> dt.datetime | None:
-    """Where the very first sync starts: our oldest invoice still followed."""
+async def _first_since(session: AsyncSession, connection_id: int) -> dt.datetime | None:
+    """Where a connection's very first sync starts: its oldest invoice still followed."""
     oldest: dt.datetime | None = await session.scalar(
         select(func.min(Invoice.created_at)).where(
-            Invoice.workspace_id == workspace_id, Invoice.status.in_(TRACKED)
+            Invoice.connection_id == connection_id, Invoice.status.in_(TRACKED)
         )
     )
     return oldest
 
 
-async def _check_concepts(
-    ctx: RunContext, provider: InvoicingProvider, provider_kind: Subscription
-) -> None:
+async def _check_concepts(ctx: RunContext, provider: InvoicingProvider, connection_id: int) -> None:
     async with ctx.sessionmaker() as session:
         concepts = (
             await session.execute(
                 select(Invoice.id, Invoice.wefact_identifier)
                 .where(
                     Invoice.workspace_id == ctx.workspace_id,
-                    Invoice.provider == provider_kind,
+                    Invoice.connection_id == connection_id,
                     Invoice.status == InvoiceStatus.CONCEPT,
                     Invoice.wefact_identifier.is_not(None),
                 )
@@ -239,7 +237,7 @@ async def _check_concepts(
         except integrations.NotFoundError:
             await _release_deleted(ctx, invoice_id)
             continue
-        await _apply(ctx, provider_kind, {identifier: found})
+        await _apply(ctx, connection_id, {identifier: found})
         async with ctx.transaction() as session:
             # Checked: to the back of the queue.
             await session.execute(
@@ -247,35 +245,78 @@ async def _check_concepts(
             )
 
 
+async def _connections_to_sync(
+    session: AsyncSession, workspace_id: int, current_id: int
+) -> list[ProviderConnection]:
+    """The current connection and every earlier one with invoices still followed."""
+    followed = exists().where(
+        Invoice.connection_id == ProviderConnection.id, Invoice.status.in_(TRACKED)
+    )
+    return list(
+        await session.scalars(
+            select(ProviderConnection)
+            .where(
+                ProviderConnection.workspace_id == workspace_id,
+                or_(ProviderConnection.id == current_id, followed),
+            )
+            .order_by(ProviderConnection.id)
+        )
+    )
+
+
+async def _sync_connection(
+    ctx: RunContext,
+    services: ProviderServices,
+    connection: ProviderConnection,
+    started: dt.datetime,
+) -> None:
+    """One connection's part of the run (see the module docstring)."""
+    provider = connection_provider(services, connection)
+    async with ctx.sessionmaker() as session:
+        since = connection.last_status_sync_at or await _first_since(session, connection.id)
+    try:
+        if since is not None:
+            batch: dict[str, integrations.Invoice] = {}
+            async for found in provider.iter_invoices_modified_since(provider_cutoff(since)):
+                batch[str(found.identifier)] = found
+                if len(batch) >= BATCH:
+                    await _apply(ctx, connection.id, batch)
+                    batch = {}
+            await _apply(ctx, connection.id, batch)
+        await _check_concepts(ctx, provider, connection.id)
+    except integrations.ProviderError as exc:
+        # Plain words and what to do; last_status_sync_at stays, so nothing is skipped.
+        raise provider_error(exc, services) from None
+    async with ctx.transaction() as session:
+        await session.execute(
+            update(ProviderConnection)
+            .where(ProviderConnection.id == connection.id)
+            .values(last_status_sync_at=started)
+        )
+
+
 @run_task(RunKind.STATUS_SYNC, lock=LockScope.KIND_PER_WORKSPACE)
 async def sync_invoice_statuses(ctx: RunContext) -> RunStatus:
     """The job of a status sync run (safe to repeat: it only moves records to WeFact's state)."""
     started = utcnow()
-    services = ProviderServices(ctx.settings, ctx.secret_box, ctx.http)
+    services = ProviderServices.of(ctx.state)
     async with ctx.sessionmaker() as session:
-        settings, provider = await active_provider(services, session, ctx.workspace_id)
-        since = settings.last_status_sync_at or await _first_since(session, ctx.workspace_id)
-        provider_kind = settings.subscription
-    try:
-        if since is not None:
-            batch: dict[str, integrations.Invoice] = {}
-            async for found in provider.iter_invoices_modified_since(
-                provider_time(since - MARGIN)
-            ):
-                batch[str(found.identifier)] = found
-                if len(batch) >= BATCH:
-                    await _apply(ctx, provider_kind, batch)
-                    batch = {}
-            await _apply(ctx, provider_kind, batch)
-        await _check_concepts(ctx, provider, provider_kind)
-    except integrations.ProviderError as exc:
-        # Plain words and what to do; last_status_sync_at stays, so nothing is skipped.
-        error: DomainError = provider_error(exc, services)
-        raise error from None
-    async with ctx.transaction() as session:
-        await session.execute(
-            update(WefactSettings)
-            .where(WefactSettings.workspace_id == ctx.workspace_id)
-            .values(last_status_sync_at=started)
-        )
-    return RunStatus.SUCCEEDED
+        settings, _ = await active_provider(services, session, ctx.workspace_id)
+        connections = await _connections_to_sync(session, ctx.workspace_id, settings.connection_id)
+    current_failure: DomainError | None = None
+    problems = False
+    for connection in connections:
+        try:
+            await _sync_connection(ctx, services, connection, started)
+        except DomainError as exc:
+            if connection.id == settings.connection_id:
+                current_failure = exc
+                continue
+            problems = True
+            await ctx.problem(
+                f"Your earlier {describe(connection)} could not be checked: {exc.message} "
+                "Its invoices keep their last known status until it can be reached."
+            )
+    if current_failure is not None:
+        raise current_failure
+    return RunStatus.PARTIAL if problems else RunStatus.SUCCEEDED

@@ -5,7 +5,7 @@
 - ``start_unbilled_run``: invoice projects from the report on the invoicing engine's
   exactly-once machinery (``invoice``).
 - ``reopen_subscription_periods``: called when an invoice is released or fails, so its
-  subscription periods are due again (``invoice``).
+  subscription periods are due again (``reopen``).
 
 Nothing here imports strawberry.
 """

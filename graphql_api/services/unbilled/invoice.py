@@ -18,7 +18,7 @@ The engine's job (``perform_invoice_run``) then makes the invoices in WeFact exa
 Nothing due for the selection: ``InvalidInput`` code NOTHING_TO_INVOICE (so a second call
 for the same date bills nothing and says so).
 
-Undo: when an invoice is released or fails, ``reopen_subscription_periods`` (called from the
+Undo: when an invoice is released or fails, ``reopen.reopen_subscription_periods`` (called from the
 engine's ``release_registrations``) moves ``subscription_billed_until`` back to the day
 before its earliest period — unless a later period of the project is still on a live
 invoice. Then the column stays, and the released periods are found as "released and not
@@ -29,20 +29,17 @@ what was invoiced is always summed from the live lines.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from graphql_api.errors import Conflict, InvalidInput
+from graphql_api.errors import Conflict, GeneralCode, InvalidInput, InvoicingCode, NotActivated
 from graphql_api.jobs import start_run
 from graphql_api.models import (
     Customer,
-    Invoice,
-    InvoiceLine,
     LineKind,
     Project,
     Run,
@@ -63,9 +60,8 @@ from graphql_api.services.invoicing.selection import (
     local_today,
     select_registrations,
 )
-from graphql_api.services.unbilled.periods import ONE_DAY, Period
+from graphql_api.services.unbilled.periods import Period
 from graphql_api.services.unbilled.report import (
-    DEAD_STATUSES,
     PRICED_METHODS,
     UnbilledFilter,
     UnbilledRow,
@@ -77,10 +73,8 @@ MAX_PROJECTS = 100
 
 ONE = Decimal("1.00")
 
-
-def _label(kind: RegKind, pk: int) -> str:
-    """The registration's global id, as the caller would have sent it (for messages)."""
-    return base64.urlsafe_b64encode(f"{kind.value}:{pk}".encode()).decode()
+Labeller = Callable[[RegKind, int], str]
+"""How a registration is named in messages (the API's global id)."""
 
 
 async def _lock_projects(
@@ -100,13 +94,17 @@ async def _lock_projects(
             f"{len(missing)} of the selected projects do not exist in your workspace.",
             field="projectIds",
             # Not NOT_FOUND: that code is a NotFoundError, outside invoiceInWefact's union.
-            code="UNKNOWN_PROJECT",
+            code=InvoicingCode.UNKNOWN_PROJECT,
         )
     return found
 
 
 async def _open_refs(
-    session: AsyncSession, workspace_id: int, project_ids: Sequence[int], until: dt.date
+    session: AsyncSession,
+    workspace_id: int,
+    project_ids: Sequence[int],
+    until: dt.date,
+    label: Labeller,
 ) -> list[RegistrationRef]:
     """Every open billable registration of the projects up to ``until`` (the report's rule)."""
     refs: list[RegistrationRef] = []
@@ -123,7 +121,7 @@ async def _open_refs(
             )
             .order_by(model.id)
         )
-        refs.extend(RegistrationRef(kind, pk, _label(kind, pk)) for pk in ids)
+        refs.extend(RegistrationRef(kind, pk, label(kind, pk)) for pk in ids)
     return refs
 
 
@@ -213,9 +211,13 @@ async def start_unbilled_run(  # noqa: PLR0912, PLR0915 - one transaction, read 
     project_ids: Sequence[int],
     until: dt.date,
     options: InvoiceOptions,
+    label: Labeller,
     today: dt.date | None = None,
 ) -> Run:
     """Record and reserve everything due for ``project_ids`` up to ``until``; queue the run.
+
+    ``label(kind, pk)`` names a registration in messages the way the caller's API shows it
+    (its global id): the registrations are found here, the caller never sent them.
 
     Raises ``InvalidInput`` (unknown project, no product, nothing due: NOTHING_TO_INVOICE),
     ``Conflict`` (WeFact not activated, registrations taken by another run). On any error the
@@ -231,10 +233,9 @@ async def start_unbilled_run(  # noqa: PLR0912, PLR0915 - one transaction, read 
         select(WefactSettings).where(WefactSettings.workspace_id == workspace_id)
     )
     if settings is None or not settings.active:
-        raise Conflict(
+        raise NotActivated(
             "WeFact is not activated for this workspace. An admin can activate it under "
-            "Settings → WeFact.",
-            code="NOT_ACTIVATED",
+            "Settings → WeFact."
         )
     rows = await unbilled_rows(
         session, workspace_id, UnbilledFilter(until=until, project_ids=tuple(projects))
@@ -242,14 +243,14 @@ async def start_unbilled_run(  # noqa: PLR0912, PLR0915 - one transaction, read 
 
     # Hours, expenses and trips: the engine's own selection (locks them, checks every rule).
     hourly = [r.project.id for r in rows if r.project.billing_method not in PRICED_METHODS]
-    refs = await _open_refs(session, workspace_id, hourly, until)
+    refs = await _open_refs(session, workspace_id, hourly, until, label)
     if len(refs) > MAX_SELECTION:
         raise InvalidInput(
             f"These projects have {len(refs)} open registrations up to {until.isoformat()}; "
             f"invoice at most {MAX_SELECTION} at once (choose an earlier date or fewer "
             "projects).",
             field="projectIds",
-            code="TOO_MANY_REGISTRATIONS",
+            code=InvoicingCode.TOO_MANY_REGISTRATIONS,
         )
     drafts: dict[tuple[int, int | None], InvoiceDraft] = {}
     if refs:
@@ -258,7 +259,7 @@ async def start_unbilled_run(  # noqa: PLR0912, PLR0915 - one transaction, read 
         )
         if selection.blocking:
             error = selection_error(selection.blocking)
-            if error.code == "NOT_FOUND":
+            if error.code is GeneralCode.NOT_FOUND:
                 # Deleted between reading and locking them: nothing to fix in the input.
                 raise Conflict(
                     "Registrations of these projects changed meanwhile; try again.",
@@ -303,7 +304,7 @@ async def start_unbilled_run(  # noqa: PLR0912, PLR0915 - one transaction, read 
             billed_until[project.id] = max(last, current) if current else last
     if problems:
         shown = " ".join(problems[:5])
-        raise InvalidInput(shown, field="projectIds", code="NO_PRODUCT")
+        raise InvalidInput(shown, field="projectIds", code=InvoicingCode.NO_PRODUCT)
 
     for key, lines in priced.items():
         target = drafts.get(key)
@@ -320,7 +321,7 @@ async def start_unbilled_run(  # noqa: PLR0912, PLR0915 - one transaction, read 
             "billable registrations, no fixed price due and no subscription period due (an "
             "earlier invoice may already have billed them).",
             field="projectIds",
-            code="NOTHING_TO_INVOICE",
+            code=InvoicingCode.NOTHING_TO_INVOICE,
         )
     ordered = sorted(drafts.values(), key=lambda d: (d.customer.name, d.customer.id,
                                                      d.project.id if d.project else 0))
@@ -354,55 +355,3 @@ async def start_unbilled_run(  # noqa: PLR0912, PLR0915 - one transaction, read 
     run.progress_total = len(ordered)
     await session.flush()
     return run
-
-
-async def reopen_subscription_periods(session: AsyncSession, invoice_id: int) -> None:
-    """The invoice was released or failed: its subscription periods are due again.
-
-    Per project on the invoice: ``subscription_billed_until`` goes back to the day before the
-    invoice's earliest period, unless a later period is still on a live invoice (then the
-    released periods are picked up as "released, not covered" by the report). Runs in the
-    caller's transaction; locks the project rows.
-    """
-    earliest = (
-        await session.execute(
-            select(InvoiceLine.project_id, func.min(InvoiceLine.period_start))
-            .where(
-                InvoiceLine.invoice_id == invoice_id,
-                InvoiceLine.kind == LineKind.SUBSCRIPTION,
-                InvoiceLine.project_id.is_not(None),
-                InvoiceLine.period_start.is_not(None),
-            )
-            .group_by(InvoiceLine.project_id)
-            .order_by(InvoiceLine.project_id)
-        )
-    ).all()
-    for project_id, start in earliest:
-        project = await session.scalar(
-            select(Project)
-            .where(Project.id == project_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        billed = project.subscription_billed_until if project is not None else None
-        if project is None or billed is None or start is None:
-            continue
-        later_live = await session.scalar(
-            select(
-                exists().where(
-                    InvoiceLine.project_id == project_id,
-                    InvoiceLine.kind == LineKind.SUBSCRIPTION,
-                    InvoiceLine.invoice_id != invoice_id,
-                    InvoiceLine.period_start >= start,
-                    Invoice.id == InvoiceLine.invoice_id,
-                    Invoice.status.not_in(DEAD_STATUSES),
-                )
-            )
-        )
-        if later_live or billed < start:
-            continue
-        first = project.subscription_start_date
-        project.subscription_billed_until = (
-            None if first is not None and start <= first else start - ONE_DAY
-        )
-    await session.flush()

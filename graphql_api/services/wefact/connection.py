@@ -8,90 +8,91 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload, with_expression
 
 import integrations
-from graphql_api.errors import Conflict, DomainError, InvalidInput, NotFound
-from graphql_api.models import InvoiceMode, Subscription, WefactSettings
-from graphql_api.security import SecretBox, secret_hint
+from graphql_api.errors import ConnectionProblem, InvalidInput, NotActivated, NotFound, WefactCode
+from graphql_api.models import InvoiceMode, ProviderConnection, Subscription, WefactSettings
+from graphql_api.security import secret_hint
 from graphql_api.services.auth import utcnow
+from graphql_api.services.wefact import switching
+from graphql_api.services.wefact.clients import ProviderServices, build_provider
+from graphql_api.services.wefact.connections import (
+    connection_provider,
+    count_open_invoices,
+    open_invoice_count,
+    workspace_connections,
+)
 from graphql_api.services.wefact.products import require_cached_product, store_products
 from graphql_api.services.wefact.urls import check_hostfact_url
-from graphql_api.settings import Settings
 from integrations import InvoicingProvider
+
+__all__ = [  # ProviderServices and build_provider are re-exported for existing callers
+    "ProviderServices",
+    "SettingsChange",
+    "activate",
+    "active_provider",
+    "build_provider",
+    "deactivate",
+    "load_settings_row",
+    "not_an_api",
+    "provider_error",
+    "sync_products",
+    "update",
+]
 
 logger = logging.getLogger(__name__)
 
 GROUP_BY_VALUES = ("ENTRY", "ACTIVITY", "PROJECT", "USER", "DATE")
 
 
-@dataclass(frozen=True)
-class ProviderServices:
-    """What talking to a provider needs: configuration, the key box, one HTTP client."""
-
-    settings: Settings
-    secret_box: SecretBox
-    http: httpx.AsyncClient
-
-
-def build_provider(
-    services: ProviderServices, subscription: Subscription, api_key: str, hostfact_url: str | None
-) -> InvoicingProvider:
-    """The client for one connection (the URL differences live in ``integrations``)."""
-    return integrations.make_provider(
-        subscription.value,
-        services.http,
-        api_key,
-        hostfact_url=hostfact_url,
-        wefact_url=services.settings.wefact_api_url,
-    )
-
-
 def provider_error(  # noqa: PLR0911 - one answer per kind of provider failure
     exc: integrations.ProviderError, services: ProviderServices
-) -> DomainError:
+) -> ConnectionProblem:
     """A provider failure as an error that tells the admin what to do."""
     if isinstance(exc, integrations.IpNotWhitelistedError):
         addresses = ", ".join(services.settings.wefact_egress_ips) or "this server's address"
         seen = f" (WeFact saw {exc.ip})" if exc.ip else ""
-        return DomainError(
+        return ConnectionProblem(
             f"WeFact refused our server's IP address{seen}. In WeFact go to Settings → API and "
             f"add these addresses to the whitelist: {addresses}.",
-            code="IP_NOT_WHITELISTED",
+            code=WefactCode.IP_NOT_WHITELISTED,
         )
     if isinstance(exc, integrations.ApiDisabledError):
-        return DomainError(
+        return ConnectionProblem(
             "The API is switched off in HostFact. Turn it on under Settings → API.",
             field="apiKey",
-            code="API_DISABLED",
+            code=WefactCode.API_DISABLED,
         )
     if isinstance(exc, integrations.AuthenticationError):
-        return DomainError(
+        return ConnectionProblem(
             "WeFact does not accept this API key. Copy it again from WeFact → Settings → API.",
             field="apiKey",
-            code="WRONG_API_KEY",
+            code=WefactCode.WRONG_API_KEY,
         )
     if isinstance(exc, integrations.FirewalledError):
-        return DomainError(str(exc), code="FIREWALLED")
+        return ConnectionProblem(str(exc), code=WefactCode.FIREWALLED)
     if isinstance(exc, integrations.RateLimitedError):
-        return DomainError(str(exc), code="RATE_LIMITED")
+        return ConnectionProblem(str(exc), code=WefactCode.RATE_LIMITED)
     if isinstance(exc, integrations.UnavailableError):
         if not_an_api(exc):
-            return DomainError(
+            return ConnectionProblem(
                 "That address answers, but not as a HostFact API. Enter the URL of your "
                 "HostFact installation without /apiv2/api.php, e.g. https://example.com/Pro.",
                 field="hostfactUrl",
-                code="NOT_A_HOSTFACT_API",
+                code=WefactCode.NOT_A_HOSTFACT_API,
             )
-        return DomainError(
+        return ConnectionProblem(
             "WeFact/HostFact cannot be reached right now. Check the URL, or try again later.",
-            code="UNREACHABLE",
+            code=WefactCode.UNREACHABLE,
         )
+    if isinstance(exc, integrations.InconclusiveLookupError):
+        return ConnectionProblem(str(exc), code=WefactCode.LOOKUP_INCONCLUSIVE)
     if isinstance(exc, integrations.ValidationError | integrations.NotFoundError):
-        return DomainError(str(exc), code="PROVIDER_REFUSED")
-    return DomainError(str(exc), code="PROVIDER_ERROR")
+        return ConnectionProblem(str(exc), code=WefactCode.PROVIDER_REFUSED)
+    return ConnectionProblem(str(exc), code=WefactCode.PROVIDER_ERROR)
 
 
 def not_an_api(exc: integrations.UnavailableError) -> bool:
@@ -100,9 +101,16 @@ def not_an_api(exc: integrations.UnavailableError) -> bool:
 
 
 async def load_settings_row(session: AsyncSession, workspace_id: int) -> WefactSettings | None:
-    """The workspace's connection, active or not."""
+    """The workspace's settings with its current connection (active or not) and its earlier
+    connections with their open invoices (two statements)."""
     return await session.scalar(
-        select(WefactSettings).where(WefactSettings.workspace_id == workspace_id)
+        select(WefactSettings)
+        .where(WefactSettings.workspace_id == workspace_id)
+        .options(
+            selectinload(WefactSettings.earlier_connections).options(
+                with_expression(ProviderConnection.open_invoices, open_invoice_count())
+            )
+        )
     )
 
 
@@ -116,7 +124,10 @@ async def activate(
     hostfact_url: str | None,
 ) -> WefactSettings:
     """Verify key, IP and URL with one live call, then store the key encrypted and cache
-    the products. Nothing is stored when verification fails."""
+    the products. Nothing is stored when verification fails.
+
+    A workspace that had a connection keeps it for the invoices made with it (see
+    ``switching``); what else the switch changed is in ``activation_notes``."""
     api_key = api_key.strip()
     if not api_key:
         raise InvalidInput("Paste the API key from WeFact → Settings → API.", field="apiKey")
@@ -126,51 +137,108 @@ async def activate(
             hostfact_url, allow_private=services.settings.allow_private_integration_urls
         )
     provider = build_provider(services, subscription, api_key, url)
+    async with sessionmaker() as session:
+        known = await workspace_connections(session, workspace_id)
+        candidates = await switching.proofs(session, known, subscription, url)
+    same = switching.same_key(services, known, subscription, url, api_key)
     try:
         await provider.verify()
         products = [product async for product in provider.iter_products()]
+        # Another key for a stored connection's place: the same administration if the new
+        # key sees that connection's newest invoice (one show call).
+        proven = None if same else await switching.proven_administration(provider, candidates)
     except integrations.ProviderError as exc:
         logger.info(
             "activation refused", extra={"workspace_id": workspace_id, "reason": type(exc).__name__}
         )
         raise provider_error(exc, services) from None
-    now = utcnow()
     async with sessionmaker() as session, session.begin():
-        row = await load_settings_row(session, workspace_id)
-        if row is None:
-            row = WefactSettings(workspace_id=workspace_id)
-            session.add(row)
-        row.subscription = subscription
-        row.hostfact_url = url
-        row.api_key_encrypted = services.secret_box.encrypt(api_key)
-        row.api_key_hint = secret_hint(api_key)
+        chosen = await _chosen_connection(
+            session,
+            services,
+            ProviderConnection(workspace_id=workspace_id, provider=subscription, hostfact_url=url),
+            api_key,
+            same_id=same.id if same is not None else proven,
+        )
+        notes = [] if same is not None or proven is None else [
+            "The new key replaces the stored key of this administration (it still shows "
+            "the invoices made through it): they stay where they are."
+        ]
+        row = await _switch_to(session, workspace_id, chosen, notes)
         row.active = True
         row.deactivated_at = None
-        row.last_verified_at = now
-        row.products_synced_at = now
+        row.products_synced_at = utcnow()
         await session.flush()
         await store_products(session, workspace_id, products)
-        # A default product that vanished in WeFact is unset rather than left dangling.
-        for attr in ("default_product_code", "trip_product_code"):
-            code = getattr(row, attr)
-            if code and code not in {p.code for p in products}:
-                setattr(row, attr, None)
+        notes.extend(await switching.product_notes(session, row, products))
+        row.activation_notes = notes
+    async with sessionmaker() as session:
+        stored = await load_settings_row(session, workspace_id)
+    assert stored is not None
+    return stored
+
+
+async def _chosen_connection(
+    session: AsyncSession,
+    services: ProviderServices,
+    new: ProviderConnection,
+    api_key: str,
+    *,
+    same_id: int | None,
+) -> ProviderConnection:
+    """The stored connection this activation means (its key renewed), or ``new``."""
+    connection = (
+        await session.get(ProviderConnection, same_id, with_for_update=True)
+        if same_id is not None
+        else None
+    )
+    if connection is None:
+        connection = new
+        session.add(connection)
+    connection.api_key_encrypted = services.secret_box.encrypt(api_key)
+    connection.api_key_hint = secret_hint(api_key)
+    connection.last_verified_at = utcnow()
+    connection.replaced_at = None
+    await session.flush()
+    return connection
+
+
+async def _switch_to(
+    session: AsyncSession, workspace_id: int, chosen: ProviderConnection, notes: list[str]
+) -> WefactSettings:
+    """The (locked) settings row pointing at ``chosen``; leaving another connection marks it
+    replaced, resets the customers' debtor links and says so in ``notes``."""
+    row = await session.scalar(
+        select(WefactSettings)
+        .where(WefactSettings.workspace_id == workspace_id)
+        .with_for_update(of=WefactSettings)
+    )
+    if row is None:
+        row = WefactSettings(workspace_id=workspace_id, connection=chosen, activation_notes=[])
+        session.add(row)
+        return row
+    if row.connection_id != chosen.id:
+        previous = row.connection
+        previous.replaced_at = utcnow()
+        open_invoices = await count_open_invoices(session, previous.id)
+        reset = await switching.reset_customer_links(session, workspace_id)
+        notes.extend(switching.switch_notes(previous, open_invoices, reset))
+        row.connection = chosen
     return row
 
 
 async def active_provider(
     services: ProviderServices, session: AsyncSession, workspace_id: int
 ) -> tuple[WefactSettings, InvoicingProvider]:
-    """The workspace's active connection and its client, or a clear error."""
+    """The workspace's current connection and its client, or a clear error. For new work
+    only: an existing invoice goes to its own connection (``connections``)."""
     row = await load_settings_row(session, workspace_id)
     if row is None or not row.active:
-        raise Conflict(
+        raise NotActivated(
             "WeFact is not activated for this workspace. An admin can activate it under "
-            "Settings → WeFact.",
-            code="NOT_ACTIVATED",
+            "Settings → WeFact."
         )
-    api_key = services.secret_box.decrypt(row.api_key_encrypted)
-    return row, build_provider(services, row.subscription, api_key, row.hostfact_url)
+    return row, connection_provider(services, row.connection)
 
 
 async def sync_products(
@@ -213,7 +281,7 @@ async def update(
     if row is None:
         raise NotFound(
             "WeFact is not activated for this workspace yet: activate it first (activateWefact).",
-            code="NOT_ACTIVATED",
+            code=WefactCode.NOT_ACTIVATED,
         )
     if change.clear_default_product:
         row.default_product_code = None
@@ -249,7 +317,7 @@ async def deactivate(session: AsyncSession, workspace_id: int) -> WefactSettings
     if row is None:
         raise NotFound(
             "WeFact is not activated for this workspace, so there is nothing to deactivate.",
-            code="NOT_ACTIVATED",
+            code=WefactCode.NOT_ACTIVATED,
         )
     row.active = False
     row.deactivated_at = utcnow()

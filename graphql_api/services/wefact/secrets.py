@@ -5,18 +5,23 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from graphql_api.models import WefactSettings
+from graphql_api.models import ProviderConnection
 from graphql_api.security import SecretBox
 
 
 async def rotate_api_keys(sessionmaker: async_sessionmaker[AsyncSession], box: SecretBox) -> int:
-    """Re-encrypt every stored key with the box's current key, in one transaction.
+    """Re-encrypt every stored key with the box's current key, in one transaction: the
+    current connections' and the earlier ones', which stay in use for their invoices.
 
     Raises ``ValueError`` (and changes nothing) when a key cannot be decrypted with the
     current or any previous key.
     """
     async with sessionmaker() as session, session.begin():
-        rows = (await session.scalars(select(WefactSettings).with_for_update())).all()
+        rows = (
+            await session.scalars(
+                select(ProviderConnection).order_by(ProviderConnection.id).with_for_update()
+            )
+        ).all()
         for row in rows:
             row.api_key_encrypted = box.rotate(row.api_key_encrypted)
     return len(rows)

@@ -11,7 +11,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from graphql_api.errors import InvalidInput
+from graphql_api.errors import InvalidInput, UnusableHostfactUrl, WefactCode
 from integrations import normalize_hostfact_url
 
 FIELD = "hostfactUrl"
@@ -42,16 +42,16 @@ async def _require_public(host: str, port: int) -> None:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError:
-        raise InvalidInput(
+        raise UnusableHostfactUrl(
             f"The address {host} cannot be found. Check the HostFact URL.",
             field=FIELD,
-            code="UNREACHABLE",
+            code=WefactCode.UNREACHABLE,
         ) from None
     for info in infos:
         address = ipaddress.ip_address(info[4][0])
         if not address.is_global:
-            raise InvalidInput(
+            raise UnusableHostfactUrl(
                 "The HostFact URL points to a private or local address, which is not allowed.",
                 field=FIELD,
-                code="PRIVATE_ADDRESS",
+                code=WefactCode.PRIVATE_ADDRESS,
             )

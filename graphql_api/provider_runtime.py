@@ -1,0 +1,30 @@
+"""What every provider call of one process shares, made once and injected.
+
+- ``pacers``: one WeFact rate-limit budget per endpoint (WeFact counts per source IP, so all
+  workspaces served from one address share it).
+- ``retry``: one retry policy for the clients' transport and for the invoice engine.
+- ``after_invoice_add``: a seam for fault-injection tests — awaited with our invoice id right
+  after the provider confirmed ``invoice/add`` and before we record it, where a crashing
+  worker would leave the provider ahead of our database. ``None`` in production.
+
+The process's resources (``graphql_api.resources``) own one; tests build their own (fast
+retries, hooks) instead of patching module globals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from integrations import PacerRegistry, RetryPolicy
+
+InvoiceHook = Callable[[int], Awaitable[None]]
+
+
+@dataclass
+class ProviderRuntime:
+    """The process's shared provider plumbing (see the module docstring)."""
+
+    pacers: PacerRegistry = field(default_factory=PacerRegistry)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    after_invoice_add: InvoiceHook | None = None

@@ -1,0 +1,66 @@
+"""The model enums the API shows, with their descriptions.
+
+strawberry registers an enum once, on the class itself, and types then annotate fields with
+the model enum (``models.BillingMethod``). This module is imported by the package, before
+any type that uses them, so no enum is ever registered twice.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from graphql_api import models
+from graphql_api.services.invoicing.selection import ProblemCode
+
+strawberry.enum(
+    models.BillingMethod,
+    description=(
+        "How a project is billed. The HOURLY_* methods bill hours at the project's, the "
+        "activity's (or the project's override for it), the user's or the customer's rate; "
+        "FIXED_PRICE, SUBSCRIPTION and NON_BILLABLE do not bill hours by the hour."
+    ),
+)
+strawberry.enum(models.SubscriptionInterval, description="Length of one subscription period.")
+strawberry.enum(
+    models.RegistrationStatus,
+    description="OPEN until an invoice confirmed it, then INVOICED (and locked).",
+)
+strawberry.enum(models.Role, description="What a user may do in their workspace.")
+strawberry.enum(models.TokenKind, description="Login session or named API token.")
+strawberry.enum(
+    models.Subscription,
+    name="WefactSubscription",
+    description="Which product you invoice with: WeFact (online) or HostFact (self-hosted).",
+)
+strawberry.enum(
+    models.InvoiceMode,
+    description=(
+        "CONCEPT: a draft in WeFact. BOOK: final, numbered, not e-mailed (a sales booking). "
+        "SEND: final and e-mailed to the customer by WeFact."
+    ),
+)
+strawberry.enum(models.RunKind, description="What a run does.")
+strawberry.enum(
+    models.RunStatus,
+    description=(
+        "Where a run is: QUEUED, RUNNING, then SUCCEEDED, PARTIAL (some items have "
+        "problems) or FAILED."
+    ),
+)
+strawberry.enum(
+    models.InvoiceStatus,
+    description=(
+        "PENDING: recorded, registrations reserved, WeFact not confirmed yet. CONCEPT, SENT, "
+        "PARTLY_PAID, PAID, CREDITED: as WeFact reported. FAILED: WeFact refused it (or it "
+        "was never sent); its registrations are open again. RELEASED: undone with "
+        "releaseInvoice; its registrations are open again."
+    ),
+)
+strawberry.enum(models.LineKind, description="What an invoice line bills.")
+strawberry.enum(
+    ProblemCode,
+    description=(
+        "Why registrations cannot be invoiced (blocking), or what will happen on the way "
+        "(CUSTOMER_WILL_BE_CREATED, not blocking)."
+    ),
+)
