@@ -11,10 +11,11 @@ import time
 from typing import Any
 
 import httpx
-from graphql import get_introspection_query
+from graphql import OperationType, get_introspection_query
 
 from graphql_api.app import AppState
 from schema.limits import DocumentCache, DocumentLimits
+from schema.schema import schema
 from tests.conftest import GraphQLClient
 
 BOUNDED_WAIT = 30.0  # seconds: "answered at all", not a performance claim
@@ -217,3 +218,21 @@ def test_document_cache_is_bounded_in_bytes_least_recently_used_out() -> None:
     # A text larger than the whole cache is parsed but never kept.
     cache.parse("{ me { id } }" + " " * (3 * size), limits)
     assert len(cache.entries) == 3
+
+
+def test_the_schema_tells_the_view_which_operation_a_request_runs(state: AppState) -> None:
+    """What the HTTP view asks before an Idempotency-Key applies (``OperationTypes``): the
+    schema answers through its document cache, under the configured limits."""
+    settings = state.settings
+    mutation = 'mutation Go { login(input: {email: "a@b.c", password: "x"}) { __typename } }'
+    two = "query A { me { id } } mutation B { revokeApiToken(id: \"x\") { __typename } }"
+    assert schema.operation_type(mutation, None, settings) is OperationType.MUTATION
+    assert schema.operation_type("{ me { id } }", None, settings) is OperationType.QUERY
+    assert schema.operation_type(two, "B", settings) is OperationType.MUTATION
+    assert schema.operation_type(two, "A", settings) is OperationType.QUERY
+    # Ambiguous, unknown or unparsable: not a mutation to the view (the schema refuses it).
+    assert schema.operation_type(two, None, settings) is None
+    assert schema.operation_type(two, "C", settings) is None
+    assert schema.operation_type("mutation {", None, settings) is None
+    settings.graphql_max_query_length = 10
+    assert schema.operation_type(mutation, None, settings) is None
