@@ -20,6 +20,12 @@ from starlette.types import ASGIApp
 
 from graphql_api import graphiql
 from graphql_api.db import create_engine, create_sessionmaker
+from graphql_api.middleware import (
+    MULTIPART_OVERHEAD_BYTES,
+    AccessLog,
+    BodyLimit,
+    SecurityHeaders,
+)
 from graphql_api.resources import Resources
 from graphql_api.security import SecretBox
 from graphql_api.settings import Settings
@@ -105,6 +111,26 @@ def cors_middleware(settings: Settings) -> list[Middleware]:
     ]
 
 
+def middleware(settings: Settings) -> list[Middleware]:
+    """What wraps every route, outermost first.
+
+    The access line sees every answer (413s and preflights included); the security headers
+    go on every answer; CORS sits outside the body limit (and the view's time limit), so a
+    413 or 503 still carries the CORS headers a browser needs to let the page read it, and
+    a preflight is answered before any limit applies.
+    """
+    return [
+        Middleware(AccessLog),
+        Middleware(SecurityHeaders),
+        *cors_middleware(settings),
+        Middleware(
+            BodyLimit,
+            max_bytes=settings.max_body_bytes,
+            upload_max_bytes=settings.receipt_max_bytes + MULTIPART_OVERHEAD_BYTES,
+        ),
+    ]
+
+
 def create_app(
     state: AppState,
     graphql_app: ASGIApp,
@@ -127,7 +153,8 @@ def create_app(
             await state.close()
 
     routes: list[BaseRoute] = [
-        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        # Every method reaches the view, which answers the unsupported ones with a JSON 405.
+        Route("/graphql", graphql_app),
         WebSocketRoute("/graphql", graphql_app),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
@@ -135,6 +162,6 @@ def create_app(
     ]
     if state.settings.graphiql:
         routes.append(Mount(graphiql.STATIC_PATH, app=graphiql.static_files(), name="graphiql"))
-    app = Starlette(routes=routes, middleware=cors_middleware(state.settings), lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=middleware(state.settings), lifespan=lifespan)
     app.state.app_state = state
     return app

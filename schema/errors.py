@@ -34,6 +34,7 @@ from graphql_api.errors import (
     Locked,
     NotFound,
     ProofCode,
+    RequestCode,
     TrackingCode,
     WefactCode,
 )
@@ -46,6 +47,7 @@ DOMAINS: dict[type[Code], str] = {
     WefactCode: "WeFact connection",
     InvoicingCode: "Invoicing",
     ProofCode: "Invoice proof",
+    RequestCode: "The request itself (a top-level error, never in a result)",
 }
 
 

@@ -14,6 +14,7 @@ from graphql_api.models.domain import (
     TimeEntry,
     Trip,
 )
+from graphql_api.models.guards import IdempotencyKey, LoginThrottle
 from graphql_api.models.invoicing import Invoice, InvoiceLine, InvoiceStatus, LineKind
 from graphql_api.models.proof import AttachmentKind, ExpenseReceipt, InvoiceAttachment
 from graphql_api.models.runs import Run, RunKind, RunStatus
@@ -37,12 +38,14 @@ __all__ = [
     "Expense",
     "ExpenseCategory",
     "ExpenseReceipt",
+    "IdempotencyKey",
     "Invoice",
     "InvoiceAttachment",
     "InvoiceLine",
     "InvoiceMode",
     "InvoiceStatus",
     "LineKind",
+    "LoginThrottle",
     "Project",
     "ProjectActivity",
     "ProviderConnection",

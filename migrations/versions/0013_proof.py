@@ -8,7 +8,7 @@ hours specification and the receipts; the WeFact settings hold the workspace def
 line-text templates per grouping.
 
 Revision ID: 0013_proof
-Revises: 0007_connections
+Revises: 0008_guards
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0013_proof"
-down_revision: str | None = "0007_connections"
+down_revision: str | None = "0008_guards"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
