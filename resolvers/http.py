@@ -17,6 +17,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -126,7 +127,12 @@ class GraphQLApp(GraphQL[Context, None]):
         if self.multipart_uploads_enabled and is_multipart_content_type(request.content_type):
             # A file upload (GraphQL multipart request spec): its `operations` part is the
             # JSON body, with the files put in place of their variables.
-            return request_from_body(await self.parse_multipart(request))
+            try:
+                return request_from_body(await self.parse_multipart(request))
+            except StarletteHTTPException as exc:  # starlette's form parser refused the body
+                raise RequestError(
+                    400, f"The multipart body could not be read ({exc.detail})."
+                ) from None
         check_json_content_type(request.content_type)
         return request_from_body(decode_json(await request.get_body()))
 

@@ -76,7 +76,6 @@ async def test_malformed_bodies_get_a_4xx_with_a_reason(
         (None, "Send the request as Content-Type: application/json (got none)."),
         ("text/plain", "Send the request as Content-Type: application/json (got text/plain)."),
         ("application/x-www-form-urlencoded", "Send the request as Content-Type: application/json (got application/x-www-form-urlencoded)."),
-        ("multipart/form-data; boundary=x", "Send the request as Content-Type: application/json (got multipart/form-data)."),
         ("application/json; charset=latin-1", "The request body must be UTF-8 (charset latin-1 given)."),
     ],
 )
@@ -89,6 +88,25 @@ async def test_other_media_types_get_415(
     assert response.json() == {
         "errors": [{"message": message, "extensions": {"code": "UNSUPPORTED_MEDIA_TYPE"}}]
     }
+
+
+async def test_multipart_is_only_for_uploads_and_needs_the_preflight_header(
+    http: httpx.AsyncClient,
+) -> None:
+    # multipart/form-data is the file-upload transport (receipts); a browser may send it
+    # cross-site without a preflight, so it is refused unless a preflight header came along,
+    # and a body that is not a GraphQL multipart request is a 400 with a reason, not a 500.
+    body = b'{"query": "{ __typename }"}'
+    multipart = {"Content-Type": "multipart/form-data; boundary=x"}
+    refused = await http.post("/graphql", content=body, headers=multipart)
+    assert refused.status_code == 400
+    assert "GraphQL-Require-Preflight" in refused.json()["errors"][0]["message"]
+    garbled = await http.post(
+        "/graphql", content=body, headers={**multipart, "GraphQL-Require-Preflight": "1"}
+    )
+    assert garbled.status_code == 400
+    assert garbled.headers["content-type"] == "application/json"
+    assert garbled.json()["errors"][0]["message"]
 
 
 async def test_json_with_charset_utf8_is_fine(http: httpx.AsyncClient) -> None:
