@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -20,6 +20,12 @@ from starlette.types import ASGIApp
 
 from graphql_api import graphiql
 from graphql_api.db import create_engine, create_sessionmaker
+from graphql_api.middleware import (
+    MULTIPART_OVERHEAD_BYTES,
+    AccessLog,
+    BodyLimit,
+    SecurityHeaders,
+)
 from graphql_api.resources import Resources
 from graphql_api.security import SecretBox
 from graphql_api.settings import Settings
@@ -71,8 +77,12 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
-CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key")
-"""What a page on another origin may send: the token, JSON, and the retry key of mutations."""
+CORS_REQUEST_HEADERS = (
+    "Authorization", "Content-Type", "Idempotency-Key", "GraphQL-Require-Preflight",
+    "Apollo-Require-Preflight",
+)
+"""What a page on another origin may send: the token, JSON, the retry key of mutations, and
+the header a file upload (multipart) must carry."""
 
 CORS_MAX_AGE_SECONDS = 600
 """How long a browser may reuse a preflight answer."""
@@ -101,14 +111,39 @@ def cors_middleware(settings: Settings) -> list[Middleware]:
     ]
 
 
+def middleware(settings: Settings) -> list[Middleware]:
+    """What wraps every route, outermost first.
+
+    The access line sees every answer (413s and preflights included); the security headers
+    go on every answer; CORS sits outside the body limit (and the view's time limit), so a
+    413 or 503 still carries the CORS headers a browser needs to let the page read it, and
+    a preflight is answered before any limit applies.
+    """
+    return [
+        Middleware(AccessLog),
+        Middleware(SecurityHeaders),
+        *cors_middleware(settings),
+        Middleware(
+            BodyLimit,
+            max_bytes=settings.max_body_bytes,
+            upload_max_bytes=settings.receipt_max_bytes + MULTIPART_OVERHEAD_BYTES,
+        ),
+    ]
+
+
 def create_app(
-    state: AppState, graphql_app: ASGIApp, *, close_state_on_shutdown: bool = True
+    state: AppState,
+    graphql_app: ASGIApp,
+    *,
+    close_state_on_shutdown: bool = True,
+    extra_routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """The Starlette app: ``/graphql`` (HTTP + graphql-transport-ws), ``/healthz``, ``/readyz``,
     GraphiQL's assets under ``/graphiql`` when GraphiQL is on, and CORS for CORS_ORIGINS.
 
     ``graphql_app`` serves ``/graphql``; the composition root (``graphql_api.composition``)
-    builds it, so this module knows nothing of the GraphQL layer.
+    builds it, so this module knows nothing of the GraphQL layer. ``extra_routes``: more
+    routes from the layers above (the file downloads).
     """
 
     @contextlib.asynccontextmanager
@@ -118,13 +153,15 @@ def create_app(
             await state.close()
 
     routes: list[BaseRoute] = [
-        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        # Every method reaches the view, which answers the unsupported ones with a JSON 405.
+        Route("/graphql", graphql_app),
         WebSocketRoute("/graphql", graphql_app),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        *extra_routes,
     ]
     if state.settings.graphiql:
         routes.append(Mount(graphiql.STATIC_PATH, app=graphiql.static_files(), name="graphiql"))
-    app = Starlette(routes=routes, middleware=cors_middleware(state.settings), lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=middleware(state.settings), lifespan=lifespan)
     app.state.app_state = state
     return app

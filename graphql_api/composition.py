@@ -18,9 +18,11 @@ from starlette.applications import Starlette
 from graphql_api.app import AppState, create_app
 from graphql_api.jobs.periodic import REAP_RUNS, PeriodicJob
 from graphql_api.jobs.worker import in_process_worker
-from graphql_api.services import customer_import, status_sync
+from graphql_api.services import customer_import, guards, status_sync
 from graphql_api.services.invoicing import engine
+from resolvers import downloads
 from resolvers.http import GraphQLApp
+from resolvers.uploads import RequirePreflight
 from schema.schema import schema
 
 RUN_HANDLERS = (
@@ -44,13 +46,21 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
         name="periodic:invoice_status_sync", cron="*/15 * * * *",
         run=status_sync.start_periodic_status_syncs,
     ),
+    # Forget expired Idempotency-Key answers and login-throttle rows whose window is over.
+    PeriodicJob(name="maintenance:expire_guards", cron="17 * * * *", run=guards.expire_guards),
 )
 
 
 def build_app(state: AppState, *, close_state_on_shutdown: bool = True) -> Starlette:
-    """The whole web application on ``state``."""
+    """The whole web application on ``state``: GraphQL (file uploads on, behind the CSRF
+    preflight rule) and the file downloads."""
+    # The schema is also what the view asks whether a request is a mutation (Idempotency-Key).
+    graphql = RequirePreflight(
+        GraphQLApp(state, schema, operations=schema, multipart_uploads_enabled=True)
+    )
     return create_app(
-        state, GraphQLApp(state, schema), close_state_on_shutdown=close_state_on_shutdown
+        state, graphql, close_state_on_shutdown=close_state_on_shutdown,
+        extra_routes=downloads.ROUTES,
     )
 
 

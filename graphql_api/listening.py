@@ -80,7 +80,15 @@ def bound_port(sock: socket.socket) -> int:
 
 
 def uvicorn_config(app: Any, **options: Any) -> uvicorn.Config:
-    """uvicorn's options for the API: our logging, a bounded graceful shutdown."""
+    """uvicorn's options for the API: our logging, a bounded graceful shutdown.
+
+    uvicorn's access log is off: our access line (``graphql_api.middleware.AccessLog``)
+    replaces it, and uvicorn's would print GET query strings verbatim.
+    """
     return uvicorn.Config(
-        app, log_config=None, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS, **options
+        app,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        **options,
     )

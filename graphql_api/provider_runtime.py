@@ -6,6 +6,10 @@
 - ``after_invoice_add``: a seam for fault-injection tests — awaited with our invoice id right
   after the provider confirmed ``invoice/add`` and before we record it, where a crashing
   worker would leave the provider ahead of our database. ``None`` in production.
+- ``after_attachment``: the same seam for the proof step (issue 17) — awaited with our
+  invoice id, the file name and False right after the provider confirmed ``attachment/add``
+  (before we record it), then with True right after we recorded it (before the next file,
+  or before the invoice is booked or e-mailed). ``None`` in production.
 
 The process's resources (``graphql_api.resources``) own one; tests build their own (fast
 retries, hooks) instead of patching module globals.
@@ -19,6 +23,7 @@ from dataclasses import dataclass, field
 from integrations import PacerRegistry, RetryPolicy
 
 InvoiceHook = Callable[[int], Awaitable[None]]
+AttachmentHook = Callable[[int, str, bool], Awaitable[None]]
 
 
 @dataclass
@@ -28,3 +33,4 @@ class ProviderRuntime:
     pacers: PacerRegistry = field(default_factory=PacerRegistry)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     after_invoice_add: InvoiceHook | None = None
+    after_attachment: AttachmentHook | None = None

@@ -93,7 +93,7 @@ def api_process_app() -> Starlette:
     URL (the embedded server's, too) from the parent's plan.
     """
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return process_app(settings, ProcessPlan.from_env())
 
 

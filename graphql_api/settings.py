@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_WEFACT_API_URL = "https://api.mijnwefact.nl/v2/"
@@ -67,11 +67,83 @@ class Settings(BaseSettings):
         ge=15,
         description="A worker silent this long is presumed dead; its runs are resumed or failed.",
     )
+    receipt_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="Largest expense receipt accepted (bytes); larger ones are refused.",
+    )
     run_max_attempts: int = Field(
         default=3,
         ge=1,
         description="How often a run is started before a crash-interrupted run is given up.",
     )
+
+    # -- limits on what one request may cost (see schema/limits.py, resolvers/http.py) ------
+    request_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A request still running after this long is cancelled and answered 503.",
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body accepted; a larger one is answered 413.",
+    )
+    graphql_max_query_length: int = Field(
+        default=100_000, ge=100, description="Most characters a query text may have."
+    )
+    graphql_max_depth: int = Field(
+        default=12, ge=1, description="Deepest nesting of fields with a selection set."
+    )
+    graphql_max_cost: int = Field(
+        default=25_000,
+        ge=1,
+        description="Most objects a response may contain (each list counts its `first`, else 100).",
+    )
+    graphql_document_cache_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description="Memory (estimated) for parsed documents kept for reuse, LRU.",
+    )
+    graphql_introspection: bool = Field(
+        default=True, description="Answer introspection (`__schema`, `__type`); GraphiQL needs it."
+    )
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto",
+        description="auto: human-readable lines on a terminal, JSON lines otherwise.",
+    )
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Wrong passwords for one account before login waits (per window).",
+    )
+    login_max_failures_per_address: int = Field(
+        default=30,
+        ge=1,
+        description="Failed logins from one client address before login waits.",
+    )
+    login_window_seconds: int = Field(
+        default=900, ge=1, description="How long failed logins are counted and login waits."
+    )
+    idempotency_ttl_hours: float = Field(
+        default=24.0, gt=0, description="How long an Idempotency-Key's answer is kept."
+    )
+    testing_crash_point: Literal[
+        "", "before-idempotent-commit", "after-idempotent-commit", "after-run-commit"
+    ] = Field(
+        default="",
+        description="Tests only: kill the process (SIGKILL) at this point of a request.",
+    )
+
+    @model_validator(mode="after")
+    def _timeout_outlasts_run_wait(self) -> Settings:
+        if self.request_timeout_seconds <= self.run_wait_seconds:
+            raise ValueError(
+                "REQUEST_TIMEOUT_SECONDS must be longer than RUN_WAIT_SECONDS "
+                f"({self.run_wait_seconds:g}): mutations that start a run wait that long"
+            )
+        return self
 
     @field_validator("wefact_egress_ips", "previous_secret_keys", mode="before")
     @classmethod

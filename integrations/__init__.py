@@ -23,6 +23,7 @@ from .errors import (
 )
 from .hostfact import HostFactClient, normalize_hostfact_url
 from .models import (
+    AttachmentRef,
     Debtor,
     DebtorInput,
     DebtorSummary,
@@ -42,6 +43,7 @@ from .wefact import WEFACT_URL, WeFactClient
 __all__ = [
     "WEFACT_URL",
     "ApiDisabledError",
+    "AttachmentRef",
     "AuthenticationError",
     "Debtor",
     "DebtorInput",

@@ -55,6 +55,10 @@ _RULES: list[tuple[Callable[[str], bool], Callable[[Sequence[str]], ProviderErro
             "does not exist",
             # HostFact for an Identifier nobody has: "Invalid identifier for client/invoice".
             "invalid identifier for",
+            # HostFact's attachment texts: "The attachment(s) x cannot be found. …",
+            # "Attachment cannot be found."; WeFact's Dutch stand-in.
+            "cannot be found",
+            "kan niet worden gevonden",
         ),
         NotFoundError,
     ),

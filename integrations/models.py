@@ -178,6 +178,14 @@ class InvoiceLine:
 
 
 @dataclass(frozen=True, slots=True)
+class AttachmentRef:
+    """A file attached to an invoice, as ``invoice/show`` lists it (``Attachments``)."""
+
+    identifier: int | None
+    filename: str
+
+
+@dataclass(frozen=True, slots=True)
 class Invoice:
     identifier: int
     #: ``[concept]0001`` style for concepts, the real number once booked.
@@ -198,6 +206,8 @@ class Invoice:
     lines: tuple[InvoiceLine, ...] = field(default=())
     created: dt.datetime | None = None
     modified: dt.datetime | None = None
+    #: The files attached to it (``show`` only; list rows and fresh adds have none).
+    attachments: tuple[AttachmentRef, ...] = field(default=())
 
     @property
     def is_concept(self) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .coerce import to_date, to_datetime, to_decimal, to_int, to_money, to_str
-from .models import Debtor, DebtorSummary, Invoice, InvoiceLine, Product
+from .models import AttachmentRef, Debtor, DebtorSummary, Invoice, InvoiceLine, Product
 
 Record = Mapping[str, Any]
 
@@ -81,10 +81,21 @@ def parse_invoice_line(raw: Record) -> InvoiceLine:
     )
 
 
+def _rows(value: Any) -> list[Any]:
+    """A PHP array as a list: maps keyed by id arrive as objects, missing ones as nothing."""
+    if isinstance(value, Mapping):
+        return list(value.values())
+    return list(value) if isinstance(value, list) else []
+
+
+def parse_attachment(raw: Record) -> AttachmentRef:
+    return AttachmentRef(
+        identifier=to_int(raw.get("Identifier")), filename=to_str(raw.get("Filename"))
+    )
+
+
 def parse_invoice(raw: Record) -> Invoice:
-    lines = raw.get("InvoiceLines") or []
-    if isinstance(lines, Mapping):  # PHP maps keyed by id arrive as objects
-        lines = list(lines.values())
+    lines = _rows(raw.get("InvoiceLines"))
     return Invoice(
         identifier=to_int(raw.get("Identifier")) or 0,
         code=to_str(raw.get("InvoiceCode")),
@@ -103,4 +114,10 @@ def parse_invoice(raw: Record) -> Invoice:
         lines=tuple(parse_invoice_line(line) for line in lines if isinstance(line, Mapping)),
         created=to_datetime(raw.get("Created")),
         modified=to_datetime(raw.get("Modified")),
+        # HostFact's show lists {Identifier, Filename} per file, and leaves the key out when
+        # there is none (invoice_api_controller.php, _show_invoice).
+        attachments=tuple(
+            parse_attachment(row) for row in _rows(raw.get("Attachments"))
+            if isinstance(row, Mapping)
+        ),
     )

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from .models import (
+    AttachmentRef,
     Debtor,
     DebtorInput,
     DebtorSummary,
@@ -104,3 +105,16 @@ class InvoicingProvider(Protocol):
     async def mark_as_paid(self, identifier: int) -> Invoice:
         """Mark a final invoice paid; returns it as shown afterwards. An invoice that is
         paid already is returned as it is (HostFact refuses it with "already paid")."""
+
+    async def add_attachment(self, invoice_identifier: int, filename: str, content: bytes) -> None:
+        """Attach a file to an invoice (any status). Adding a name twice stores two files:
+        after a lost answer, look at ``list_attachments`` before adding again."""
+
+    async def list_attachments(self, invoice_identifier: int) -> tuple[AttachmentRef, ...]:
+        """The files attached to an invoice (read from ``invoice/show``)."""
+
+    async def download_attachment(self, invoice_identifier: int, filename: str) -> bytes:
+        """The content of the invoice's file named ``filename``; NotFoundError when none."""
+
+    async def delete_attachment(self, invoice_identifier: int, filename: str) -> None:
+        """Remove the invoice's file named ``filename``; NotFoundError when none."""

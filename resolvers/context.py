@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info as StrawberryInfo
 
 from graphql_api.app import AppState
+from graphql_api.logs import RequestLog
 from graphql_api.services.auth import Caller, authenticate
+from graphql_api.services.idempotency import RequestTransaction
 from resolvers.tokens import BAD_TOKEN_MESSAGE, bearer_token
 
 
@@ -29,6 +31,11 @@ class Context:
     # graphql-transport-ws: strawberry stores the ``connection_init`` payload here. Browsers
     # cannot set headers on WebSockets, so the token may arrive this way.
     connection_params: dict[str, Any] | None = None
+    # The HTTP request's access line (operation, outcome, faults); None on WebSockets.
+    request_log: RequestLog | None = None
+    # Set while a mutation with an Idempotency-Key runs: all its database work joins this
+    # one transaction, which also stores the answer (see graphql_api.services.idempotency).
+    idempotency: RequestTransaction | None = None
 
     async def ensure_caller(self) -> Caller | None:
         """The caller; authenticates from ``connection_params`` on first use if needed."""
@@ -47,15 +54,42 @@ class Context:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A fresh session for one resolver or loader batch: never shared concurrently."""
+        """A fresh session for one resolver or loader batch: never shared concurrently.
+
+        Under an Idempotency-Key it reads inside the request's transaction, so the answer
+        shows the request's own (not yet committed) writes.
+        """
+        if self.idempotency is not None:
+            async with self.idempotency.read_session() as session:
+                yield session
+            return
         async with self.state.sessionmaker() as session:
             yield session
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A fresh session in one explicit transaction (mutations)."""
+        """A fresh session in one explicit transaction (mutations).
+
+        Under an Idempotency-Key it is a savepoint of the request's transaction, which
+        commits together with the stored answer.
+        """
+        if self.idempotency is not None:
+            async with self.idempotency.savepoint() as session:
+                yield session
+            return
         async with self.state.sessionmaker() as session, session.begin():
             yield session
+
+    async def once(self, kind: str, create: Callable[[AsyncSession], Awaitable[int]]) -> int:
+        """Create and commit the one ``kind`` (a run) this mutation starts; its id.
+
+        Under an Idempotency-Key the run commits together with the key, and a retry of the
+        same request gets the run created the first time instead of starting another.
+        """
+        if self.idempotency is not None:
+            return await self.idempotency.once(kind, create)
+        async with self.transaction() as session:
+            return await create(session)
 
     @property
     def workspace_id(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api import models
 from graphql_api.services.customer_import import start_import
@@ -17,9 +18,13 @@ from resolvers.wefact import services
 async def import_customers(info: Info) -> models.Run:
     """Queue an import, then wait up to ``run_wait_seconds`` for it to finish."""
     context = info.context
-    async with context.transaction() as session:
+
+    async def start(session: AsyncSession) -> int:
         run = await start_import(services(context), session, context.workspace_id, context.user_id)
-    return await finished_or_running(info, run)
+        return run.id
+
+    # Committed at once (the worker must see it); a retried request gets this same run.
+    return await finished_or_running(info, await context.once("Run", start))
 
 
 async def customer_import(info: Info, global_id: str) -> models.Run | None:

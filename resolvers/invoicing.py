@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from graphql_api import models
 from graphql_api.services import invoicing as service
 from graphql_api.services.invoicing.lines import RegKind
@@ -50,19 +52,27 @@ async def invoice_in_wefact(
 ) -> models.Run:
     """Record and reserve in one transaction, queue the run, wait a little for it."""
     context = info.context
-    async with context.transaction() as session:
+
+    async def start(session: AsyncSession) -> int:
         run = await service.start_invoice_run(
             session, context.workspace_id, context.user_id, registration_refs(ids), options
         )
-    return await finished_or_running(info, run)
+        return run.id
+
+    # Committed at once (the worker must see it); a retried request gets this same run.
+    return await finished_or_running(info, await context.once("Run", start))
 
 
 async def resume_invoice_run(info: Info, run_id: int) -> models.Run:
     """Queue a stopped run again; it finds pending invoices by reference before adding."""
     context = info.context
-    async with context.transaction() as session:
+
+    async def resume(session: AsyncSession) -> int:
         run = await service.resume_invoice_run(session, context.workspace_id, run_id)
-    return await finished_or_running(info, run)
+        return run.id
+
+    # Committed at once (the worker must see it); a retried request gets this same run.
+    return await finished_or_running(info, await context.once("Run", resume))
 
 
 async def release_invoice(

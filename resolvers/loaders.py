@@ -191,3 +191,24 @@ def registrations_by_invoice_line_loader(
 
         loader = context.loaders[name] = DataLoader(load_fn=load)
     return loader
+
+
+def receipts_by_expense_loader(
+    context: Context,
+) -> DataLoader[int, list[models.ExpenseReceipt]]:
+    """``ReceiptsByExpenseLoader``: an expense's receipt (at most one), without its bytes."""
+    receipt = models.ExpenseReceipt
+    return _grouped_loader(
+        context, "ReceiptsByExpenseLoader", receipt, receipt.expense_id, order=[receipt.id]
+    )
+
+
+def attachments_by_invoice_loader(
+    context: Context,
+) -> DataLoader[int, list[models.InvoiceAttachment]]:
+    """``AttachmentsByInvoiceLoader``: the files an invoice gets in WeFact, in order."""
+    attachment = models.InvoiceAttachment
+    return _grouped_loader(
+        context, "AttachmentsByInvoiceLoader", attachment, attachment.invoice_id,
+        order=[attachment.id],
+    )

@@ -61,3 +61,14 @@ async def invoice_run(info: Info, run_id: int | None) -> models.Run | None:
         return None
     row = await loaders.load_one(info.context, models.Run, run_id)
     return row if row is not None and row.kind is models.RunKind.INVOICE else None
+
+
+async def expense_receipt(info: Info, expense_id: int) -> models.ExpenseReceipt | None:
+    """An expense's receipt, if it has one."""
+    found = await loaders.receipts_by_expense_loader(info.context).load(expense_id)
+    return found[0] if found else None
+
+
+async def invoice_attachments(info: Info, invoice_id: int) -> list[models.InvoiceAttachment]:
+    """The files an invoice gets (or got) in WeFact, with how far attaching each got."""
+    return await loaders.attachments_by_invoice_loader(info.context).load(invoice_id)

@@ -33,10 +33,10 @@ async def run_by_id(
     return row
 
 
-async def finished_or_running(info: Info, run: models.Run) -> models.Run:
+async def finished_or_running(info: Info, run_id: int) -> models.Run:
     """The run after waiting up to ``run_wait_seconds`` for it to finish."""
     state = info.context.state
-    return await wait_for_run(state.sessionmaker, run.id, state.settings.run_wait_seconds)
+    return await wait_for_run(state.sessionmaker, run_id, state.settings.run_wait_seconds)
 
 
 def _fingerprint(row: models.Run) -> tuple[object, ...]:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from graphql_api import models
 from graphql_api.errors import InvalidInput, NotFound
 from graphql_api.services import auth, commands, invitations, passwords, team
+from graphql_api.services.login_throttle import Throttle
 from resolvers import results
 from resolvers.context import Info
 from resolvers.loaders import load_one
@@ -52,12 +53,22 @@ async def api_tokens(info: Info) -> list[models.ApiToken]:
 
 
 async def login(info: Info, email: str, password: str) -> results.LoggedIn:
-    """Exchange e-mail and password for a session token. The answer is shown to the user who
-    logged in (their own e-mail and role included): they become the request's caller."""
-    async with info.context.transaction() as session:
-        issued = await auth.login(session, email, password)
+    """Exchange e-mail and password for a session token (throttled per account and address).
+
+    The password is checked with no database connection held (argon2 is slow by design);
+    only then is the session issued. The answer is shown to the user who logged in (their
+    own e-mail and role included): they become the request's caller.
+    """
+    context = info.context
+    client = getattr(context.request, "client", None)
+    throttle = Throttle.for_request(
+        context.state.sessionmaker, context.state.settings, client.host if client else None
+    )
+    user_id = await auth.check_login(context.session, email, password, throttle=throttle)
+    async with context.transaction() as session:
+        issued = await auth.issue_session(session, user_id)
         user = await session.get_one(models.User, issued.record.user_id)
-    info.context.caller = auth.Caller(
+    context.caller = auth.Caller(
         user_id=user.id, workspace_id=user.workspace_id, role=user.role,
         token_id=issued.record.id,
     )

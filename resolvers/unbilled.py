@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from graphql_api import models
 from graphql_api.errors import InvalidInput, InvoicingCode, NotFound
 from graphql_api.services import unbilled as service
@@ -63,19 +65,27 @@ async def invoice_unbilled(
         raise InvalidInput(
             exc.message, field="projectIds", code=InvoicingCode.UNKNOWN_PROJECT
         ) from None
-    async with context.transaction() as session:
+
+    async def start(session: AsyncSession) -> int:
         run = await start_unbilled_run(
             session, context.workspace_id, user_id=context.user_id, project_ids=pks,
             until=until, options=options, label=_label,
         )
-    return await finished_or_running(info, run)
+        return run.id
+
+    # Committed at once (the worker must see it); a retried request gets this same run.
+    return await finished_or_running(info, await context.once("Run", start))
 
 
 async def sync_invoice_statuses(info: Info) -> models.Run:
     """Queue a status sync (or return the one already queued), wait a little for it."""
     context = info.context
-    async with context.transaction() as session:
+
+    async def start(session: AsyncSession) -> int:
         run = await start_status_sync(
             services(context), session, context.workspace_id, context.user_id
         )
-    return await finished_or_running(info, run)
+        return run.id
+
+    # Committed at once (the worker must see it); a retried request gets this same run.
+    return await finished_or_running(info, await context.once("Run", start))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from graphql_api import models
+from graphql_api.services.invoicing import proof
 from graphql_api.services.wefact import connection
 from resolvers import results
 from resolvers.context import Context, Info
@@ -60,11 +61,17 @@ async def activate_wefact(
 
 
 async def update_wefact_settings(
-    info: Info, change: connection.SettingsChange
+    info: Info, change: connection.SettingsChange,
+    proof_change: proof.ProofSettingsChange | None = None,
 ) -> models.WefactSettings:
-    """Change defaults; product codes are checked against the cached products."""
+    """Change defaults; product codes are checked against the cached products, line texts
+    against the placeholders (one transaction: all or nothing)."""
     async with info.context.transaction() as session:
-        return await connection.update(session, info.context.workspace_id, change)
+        row = await connection.update(session, info.context.workspace_id, change)
+        if proof_change is not None:
+            proof.apply_proof_settings(row, proof_change)
+            await session.flush()
+        return row
 
 
 async def deactivate_wefact(info: Info) -> models.WefactSettings:

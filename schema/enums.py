@@ -80,3 +80,8 @@ strawberry.enum(
         "(CUSTOMER_WILL_BE_CREATED, not blocking)."
     ),
 )
+strawberry.enum(
+    models.AttachmentKind,
+    description="What a file attached to an invoice in WeFact is: the hours specification "
+    "(PDF) or an expense's receipt.",
+)

@@ -33,6 +33,8 @@ from graphql_api.errors import (
     InvoicingCode,
     Locked,
     NotFound,
+    ProofCode,
+    RequestCode,
     TeamCode,
     TrackingCode,
     WefactCode,
@@ -47,6 +49,8 @@ DOMAINS: dict[type[Code], str] = {
     TrackingCode: "Time tracking",
     WefactCode: "WeFact connection",
     InvoicingCode: "Invoicing",
+    ProofCode: "Invoice proof",
+    RequestCode: "The request itself (a top-level error, never in a result)",
 }
 
 

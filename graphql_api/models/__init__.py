@@ -14,7 +14,9 @@ from graphql_api.models.domain import (
     TimeEntry,
     Trip,
 )
+from graphql_api.models.guards import IdempotencyKey, LoginThrottle
 from graphql_api.models.invoicing import Invoice, InvoiceLine, InvoiceStatus, LineKind
+from graphql_api.models.proof import AttachmentKind, ExpenseReceipt, InvoiceAttachment
 from graphql_api.models.runs import Run, RunKind, RunStatus
 from graphql_api.models.tenancy import (
     ADMIN_ROLES,
@@ -38,18 +40,23 @@ __all__ = [
     "ADMIN_ROLES",
     "Activity",
     "ApiToken",
+    "AttachmentKind",
     "Base",
     "BillingMethod",
     "Customer",
     "Expense",
     "ExpenseCategory",
+    "ExpenseReceipt",
+    "IdempotencyKey",
     "Invitation",
     "InvitationStatus",
     "Invoice",
+    "InvoiceAttachment",
     "InvoiceLine",
     "InvoiceMode",
     "InvoiceStatus",
     "LineKind",
+    "LoginThrottle",
     "Project",
     "ProjectActivity",
     "ProviderConnection",

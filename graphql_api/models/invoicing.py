@@ -91,6 +91,13 @@ class Invoice(IdMixin, WorkspaceMixin, TimestampMixin, Base):
     # The customer's own reference (e.g. a purchase order) shown on the invoice; our
     # ``reference`` stays the exact key for finding the invoice in WeFact again.
     customer_reference: Mapped[str | None] = mapped_column(String(200))
+    # What it carries as proof (issue 17): attached in WeFact before it is booked or sent.
+    attach_specification: Mapped[bool] = mapped_column(
+        server_default=text("false"), comment="Attach the hours specification (PDF)."
+    )
+    attach_receipts: Mapped[bool] = mapped_column(
+        server_default=text("false"), comment="Attach the receipts of its expenses."
+    )
 
 
 class InvoiceLine(IdMixin, WorkspaceMixin, Base):

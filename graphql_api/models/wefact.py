@@ -80,6 +80,19 @@ class WefactSettings(IdMixin, TimestampMixin, Base):
     products_synced_at: Mapped[dt.datetime | None]
     last_customer_import_at: Mapped[dt.datetime | None]
     deactivated_at: Mapped[dt.datetime | None]
+    attach_specification: Mapped[bool] = mapped_column(
+        server_default=text("false"),
+        comment="Default of invoicing's hoursSpecification option: attach the hours PDF.",
+    )
+    attach_receipts: Mapped[bool] = mapped_column(
+        server_default=text("false"),
+        comment="Default of invoicing's attachReceipts option: attach the expenses' receipts.",
+    )
+    line_templates: Mapped[dict[str, str]] = mapped_column(
+        JSONB,
+        server_default=text("'{}'::jsonb"),
+        comment="Hours line text per grouping (ENTRY, ACTIVITY, …), validated when saved.",
+    )
     activation_notes: Mapped[list[str]] = mapped_column(
         JSONB,
         server_default=text("'[]'::jsonb"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -10,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api.errors import AuthCode, GeneralCode, InvalidInput, NotFound
 from graphql_api.models import ApiToken, Role, TokenKind, User, Workspace
-from graphql_api.security import hash_password, hash_token, new_token, verify_password
+from graphql_api.security import hash_password, hash_token, new_token, verify_password_off_loop
+from graphql_api.services.domain.validation import MAX_NAME_LENGTH, required_text
+from graphql_api.services.login_throttle import Throttle
 
 SESSION_LIFETIME = dt.timedelta(days=30)
 # Recording every single use would turn each read into a write; once a minute is plenty.
@@ -49,6 +53,7 @@ async def issue_token(
     expires_at: dt.datetime | None,
 ) -> IssuedToken:
     """Create a token for ``user``; only its hash is stored."""
+    name = required_text(name, "name", max_length=MAX_NAME_LENGTH, what="token name")
     if expires_at is not None and expires_at <= utcnow():
         raise InvalidInput("The expiry date must be in the future.", field="expiresAt")
     plaintext = new_token()
@@ -66,12 +71,46 @@ async def issue_token(
     return IssuedToken(plaintext, record)
 
 
-async def login(session: AsyncSession, email: str, password: str) -> IssuedToken:
-    """Check e-mail and password and issue a session token."""
-    user = await session.scalar(
-        select(User).where(func.lower(User.email) == email.strip().lower(), User.active)
-    )
-    if not verify_password(user.password_hash if user else None, password) or user is None:
+async def check_login(
+    open_session: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+    email: str,
+    password: str,
+    *,
+    throttle: Throttle | None = None,
+) -> int:
+    """The id of the active user with this e-mail and password, or ``InvalidInput``.
+
+    With ``throttle``, the attempt is counted first (for the account and the caller's
+    address) and refused with ``LoginThrottled`` past the limit, without checking it. The
+    password is checked after the session is closed: no database connection waits for argon2.
+    """
+    if throttle is not None:
+        await throttle.admit(email)
+    async with open_session() as session:
+        row = (
+            await session.execute(
+                select(User.id, User.password_hash).where(
+                    func.lower(User.email) == email.strip().lower(), User.active
+                )
+            )
+        ).one_or_none()
+    user_id, password_hash = row if row is not None else (None, None)
+    matches = await verify_password_off_loop(password_hash, password)
+    if not matches or user_id is None:
+        raise InvalidInput(
+            "E-mail address or password is wrong.",
+            field="password",
+            code=AuthCode.INVALID_CREDENTIALS,
+        )
+    if throttle is not None:
+        await throttle.forgive(email)
+    return int(user_id)
+
+
+async def issue_session(session: AsyncSession, user_id: int) -> IssuedToken:
+    """A session token (30 days) for a user whose password was just checked."""
+    user = await session.get(User, user_id)
+    if user is None or not user.active:
         raise InvalidInput(
             "E-mail address or password is wrong.",
             field="password",

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from graphql_api.errors import Conflict, GeneralCode, InvalidInput, TeamCode
 from graphql_api.models import Invitation, TokenKind, User
 from graphql_api.models.tenancy import OPEN_INVITATION
-from graphql_api.security import hash_password, hash_token, verify_password
+from graphql_api.security import hash_password_off_loop, hash_token, verify_password_off_loop
 from graphql_api.services.auth import SESSION_LIFETIME, Caller, IssuedToken, issue_token, utcnow
 from graphql_api.services.commands import AcceptInvitation, InviteUser
 from graphql_api.services.domain import validation as v
@@ -196,7 +196,7 @@ async def accept(session: AsyncSession, command: AcceptInvitation) -> Accepted:
         name=name,
         role=invitation.role,
         hourly_rate=invitation.hourly_rate,
-        password_hash=hash_password(password),
+        password_hash=await hash_password_off_loop(password),
     )
     session.add(user)
     try:
@@ -224,7 +224,7 @@ async def _accepted_again(
         and user.active
         and invitation.expires_at > now
         and len(password) <= MAX_LENGTH  # longer than any password: no hashing
-        and verify_password(user.password_hash, password)
+        and await verify_password_off_loop(user.password_hash, password)
     )
     if user is None or not retry:
         raise InvalidInput(

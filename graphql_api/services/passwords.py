@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from graphql_api.errors import AuthCode, InvalidInput, TeamCode
 from graphql_api.models import ApiToken, TokenKind, User
-from graphql_api.security import hash_password, verify_password
+from graphql_api.security import hash_password_off_loop, verify_password_off_loop
 from graphql_api.services.auth import Caller, utcnow
 from graphql_api.services.commands import ChangePassword
 
@@ -67,8 +67,12 @@ async def change_password(
     if user.password_hash:
         old = command.old_password
         # Longer than any password can be: wrong without hashing it (bounded work).
-        if old is None or len(old) > MAX_LENGTH or not verify_password(user.password_hash, old):
-            if verify_password(user.password_hash, new):
+        if (
+            old is None
+            or len(old) > MAX_LENGTH
+            or not await verify_password_off_loop(user.password_hash, old)
+        ):
+            if await verify_password_off_loop(user.password_hash, new):
                 return PasswordChange(user, 0)  # a retry: this change was made already
             raise InvalidInput(
                 "Your current password is wrong.",
@@ -79,7 +83,7 @@ async def change_password(
             raise InvalidInput(
                 "The new password is your current one: choose another.", field="newPassword"
             )
-    user.password_hash = hash_password(new)
+    user.password_hash = await hash_password_off_loop(new)
     revoked = await session.execute(
         update(ApiToken)
         .where(

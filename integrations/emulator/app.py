@@ -28,7 +28,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from ..phpform import decode_form
-from . import debtors, invoices, products
+from . import attachments, debtors, invoices, products
 from .common import Handler
 from .messages import message
 from .state import EmulatorState
@@ -39,10 +39,12 @@ ROUTES: dict[str, dict[str, Handler]] = {
     "product": products.ACTIONS,
     "invoice": invoices.INVOICE_ACTIONS,
     "invoiceline": invoices.LINE_ACTIONS,
+    "attachment": attachments.ACTIONS,
 }
 READS = frozenset({"show", "list", "download"})
-#: HostFact takes its global write lock for writes, except on these controllers.
-UNLOCKED_CONTROLLERS = frozenset({"debtor", "product"})
+#: HostFact takes its global write lock for writes, except on these controllers
+#: (hostfactapi.class.php, checkLogin: product, group, ticket, attachment, debtor, creditor).
+UNLOCKED_CONTROLLERS = frozenset({"debtor", "product", "attachment"})
 #: HostFact silently drops JSON numbers sent for string fields.
 _STRING_FIELDS = frozenset(
     {
@@ -64,6 +66,8 @@ _STRING_FIELDS = frozenset(
         "ProductName",
         "ProductKeyPhrase",
         "InvoiceCode",
+        "Filename",
+        "Base64",
     }
 )
 

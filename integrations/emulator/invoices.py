@@ -290,6 +290,12 @@ def list_row(invoice: Record) -> dict[str, Any]:
 
 def rendered(state: EmulatorState, invoice: Record) -> dict[str, Any]:
     out = render(invoice)
+    files = state.attachments_of(invoice["Identifier"])
+    if files:
+        # HostFact's _show_invoice: {Identifier, Filename} per file, no key when none.
+        out["Attachments"] = [
+            render({"Identifier": f["Identifier"], "Filename": f["Filename"]}) for f in files
+        ]
     if state.flavor == "wefact":
         # WeFact mixes JSON numbers into otherwise string amounts; clients must cope.
         out["AmountIncl"] = float(invoice["AmountIncl"])
@@ -498,6 +504,8 @@ def send_by_email(state: EmulatorState, params: Params) -> dict[str, Any]:
     _touch(state, invoice)
     # Sending again e-mails again: HostFact's sent(true, …) does not look at the status.
     state.sent_emails.append((invoice["InvoiceCode"], email))
+    files = tuple(f["Filename"] for f in state.attachments_of(invoice["Identifier"]))
+    state.sent_attachments.append((invoice["InvoiceCode"], files))
     answer: dict[str, Any] = {
         "success": [message(state.flavor, "sent", code=invoice["InvoiceCode"], email=email)],
         **_reply(state, invoice),

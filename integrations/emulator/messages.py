@@ -49,6 +49,13 @@ _WEFACT = {
     "already_paid": "Factuur {code} is al betaald.",
     "delete_all_lines": "Een factuur moet minimaal een factuurregel bevatten.",
     "invalid_status": "Ongeldige factuurstatus {value}.",
+    "attachment_type": "Geen geldig bestandstype opgegeven.",
+    "attachment_no_filename": "Er is geen bestandsnaam opgegeven.",
+    "attachment_no_base64": "Er is geen base64 string opgegeven.",
+    "attachment_not_saved": "Het bestand kon niet worden opgeslagen.",
+    "attachment_not_found": "De bijlage {name} kan niet worden gevonden.",
+    "attachment_unknown": "De bijlage kan niet worden gevonden.",
+    "attachment_too_large": "Het bestand {name} is te groot.",
     # success messages
     "sent": "Factuur {code} is per e-mail verzonden naar {email}",
     "credited": "Factuur {code} is gecrediteerd en op status 'vervallen' gezet",
@@ -57,6 +64,9 @@ _WEFACT = {
     "deleted": "Factuur {code} is verwijderd",
     "lines_added": "Er zijn {count} factuurregels toegevoegd",
     "debtor_created": "Debiteur '{code}' is aangemaakt",
+    # WeFact's "attachment add" page quotes this one.
+    "attachment_added": "Het bestand '{name}' is toegevoegd als bijlage bij de factuur",
+    "attachment_deleted": "De bijlage '{name}' is verwijderd",
 }
 
 _HOSTFACT = {
@@ -86,6 +96,16 @@ _HOSTFACT = {
     "already_paid": "The invoice is already paid",
     "delete_all_lines": "An invoice must contain at least one invoice line",
     "invalid_status": "Invalid invoice status {value}",
+    "attachment_type": "No valid file type has been entered",
+    "attachment_no_filename": "No filename has been entered",
+    "attachment_no_base64": "No base64 string has been entered",
+    "attachment_not_saved": "Unable to save the file",
+    "attachment_not_found": (
+        "The attachment(s) {name} cannot be found. Please check if the files exists on the "
+        "server and have writing permissions."
+    ),
+    "attachment_unknown": "Attachment cannot be found.",
+    "attachment_too_large": "The file {name} is too large",
     # success messages
     "sent": "Invoice {code} is sent by email to {email}",
     "credited": "Invoice {code} is credited and set on status 'cancelled'",
@@ -94,6 +114,8 @@ _HOSTFACT = {
     "deleted": "Invoice {code} is deleted",
     "lines_added": "Successfully added {count} invoice lines",
     "debtor_created": "Client '{code}' is created",
+    "attachment_added": "File '{name}' has been added as attachment to the invoice",
+    "attachment_deleted": "Attachment '{name}' has been deleted",
 }
 
 _TABLES: dict[Flavor, dict[str, str]] = {

@@ -66,6 +66,9 @@ class EmulatorState:
     #: HostFact: how long each locked write keeps the lock (simulated work).
     write_hold_seconds: float = 0.0
     timeout_delay: float = 30.0
+    #: Files larger than this are refused by ``attachment/add``; None takes any size. (An
+    #: assumption: the products' limits are not documented; tests use it to make one refuse.)
+    attachment_max_bytes: int | None = None
     slow_delay: float = 1.0
     default_tax_rate: Decimal = Decimal(21)
     #: Local, naive server time (the APIs report times without offset).
@@ -76,11 +79,17 @@ class EmulatorState:
     debtors: dict[int, Record] = field(default_factory=dict)
     products: dict[int, Record] = field(default_factory=dict)
     invoices: dict[int, Record] = field(default_factory=dict)
+    #: Files attached to invoices: ``Identifier``, ``Type``, ``Reference`` (the invoice),
+    #: ``Filename``, ``Created`` and the bytes in ``_content`` (never rendered).
+    attachments: dict[int, Record] = field(default_factory=dict)
     faults: FaultPlan = field(default_factory=FaultPlan)
     #: Every call that reached the API, as ``(controller, action)``.
     calls: list[tuple[str, str]] = field(default_factory=list)
     #: ``(invoice code, e-mail address)`` for every sendbyemail.
     sent_emails: list[tuple[str, str]] = field(default_factory=list)
+    #: ``(invoice code, file names)`` for every sendbyemail: the invoice's attachments go
+    #: with its e-mail (HostFact's class/email.php adds the invoice's documents).
+    sent_attachments: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     #: ``(product code, quantity)`` for every WeFact stock decrement.
     stock_moves: list[tuple[str, Decimal]] = field(default_factory=list)
     #: ip → {"minute"/"hour": (window start, count)}
@@ -155,6 +164,27 @@ class EmulatorState:
 
     def invoice_by_code(self, code: str) -> Record | None:
         return next((i for i in self.invoices.values() if i["InvoiceCode"] == code), None)
+
+    def attachments_of(self, invoice_identifier: int) -> list[Record]:
+        """The files of one invoice, oldest first."""
+        return [
+            a for a in self.attachments.values()
+            if a["Type"] == "invoice" and a["Reference"] == invoice_identifier
+        ]
+
+    def add_attachment(self, invoice_identifier: int, filename: str, content: bytes) -> Record:
+        """Store a file on an invoice (no validation; the controller validates)."""
+        identifier = self.next_id("attachment")
+        record: Record = {
+            "Identifier": identifier,
+            "Type": "invoice",
+            "Reference": invoice_identifier,
+            "Filename": filename,
+            "Created": self.clock(),
+            "_content": content,
+        }
+        self.attachments[identifier] = record
+        return record
 
     # -- direct helpers for tests (no validation) -----------------------------------
 

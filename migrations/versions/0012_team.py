@@ -6,7 +6,7 @@ one open invitation (neither accepted nor revoked) per workspace and address: in
 address again replaces its token.
 
 Revision ID: 0012_team
-Revises: 0007_connections
+Revises: 0013_proof
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_team"
-down_revision: str | None = "0007_connections"
+down_revision: str | None = "0013_proof"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -14,6 +14,7 @@ from graphql_api.services.domain.registrations import TimeEntryTotals
 from resolvers import relations, results
 from resolvers.context import Info
 from resolvers.ids import global_id
+from schema.proof.types import ExpenseReceipt
 from schema.relay import Node
 from schema.tenancy.types import User
 from schema.views import computed, interface, result_type, row_type, to_one
@@ -255,6 +256,15 @@ class Expense(Registration):
     @staticmethod
     def amount(root: Parent[models.Expense]) -> Decimal:
         return line_amount(root.quantity, root.unit_price)
+
+    @strawberry.field(
+        graphql_type=ExpenseReceipt | None,
+        description="Its receipt (PDF, JPEG or PNG), if one was uploaded; attached to the "
+        "invoice in WeFact when invoicing asks for receipts.",
+    )
+    @staticmethod
+    async def receipt(root: Parent[models.Expense], info: Info) -> models.ExpenseReceipt | None:
+        return await relations.expense_receipt(info, root.id)
 
 
 @row_type(

@@ -16,11 +16,13 @@ from graphql_api.services import invoicing as service
 from graphql_api.services.invoicing.lines import LineDraft, RateTotal
 from resolvers import relations
 from resolvers.context import Info
+from resolvers.downloads import specification_url
 from resolvers.ids import decode_id, global_id, optional_id
 from resolvers.loaders import Registration as RegistrationRow
 from resolvers.permissions import MANAGERS
 from schema.domain.types import Customer, Project, Registration
 from schema.errors import ConflictError, InvalidInputError, NotFoundError, WefactConnectionError
+from schema.proof.types import InvoiceAttachment
 from schema.relay import Node
 from schema.runs.types import Run, RunCount, RunProblem, run_counts, run_problems
 from schema.views import computed, result_type, row_type, to_one
@@ -56,6 +58,17 @@ class InvoiceOptionsInput:
     description: str | None = strawberry.field(
         default=None, description="Text shown on the invoice above the lines."
     )
+    hours_specification: bool | None = strawberry.field(
+        default=None,
+        description="Attach the hours specification (a PDF of every registration, grouped as "
+        "the lines are) to each invoice in WeFact, before it is booked or e-mailed; left out: "
+        "the settings' hoursSpecification.",
+    )
+    attach_receipts: bool | None = strawberry.field(
+        default=None,
+        description="Attach the receipts of the invoiced expenses too; left out: the "
+        "settings' attachReceipts.",
+    )
 
     def options(self) -> service.InvoiceOptions:
         """The service's options."""
@@ -67,6 +80,8 @@ class InvoiceOptionsInput:
             term_days=self.term_days,
             reference=self.reference,
             description=self.description,
+            hours_specification=self.hours_specification,
+            attach_receipts=self.attach_receipts,
         )
 
 
@@ -229,6 +244,10 @@ class InvoicePreviewItem:
     project: models.Project | None = strawberry.field(
         graphql_type=Project | None, description="The project, when invoicing per project."
     )
+    attachments: list[str] = strawberry.field(
+        description="The files it would get in WeFact, by name: the hours specification and "
+        "the receipts of its expenses (as the options and settings choose)."
+    )
 
 
 @result_type(
@@ -244,6 +263,16 @@ class InvoicePreview:
         graphql_type=list[InvoiceProblem], description="Every problem found."
     )
     mode: models.InvoiceMode = strawberry.field(description="The mode that would be used.")
+
+    @computed("proof", description="Whether the hours specification would be attached.")
+    @staticmethod
+    def hours_specification(root: Parent[service.Selection]) -> bool:
+        return root.proof.specification
+
+    @computed("proof", description="Whether the expenses' receipts would be attached.")
+    @staticmethod
+    def attach_receipts(root: Parent[service.Selection]) -> bool:
+        return root.proof.receipts
 
     @computed("group_by", description="The grouping that would be used.")
     @staticmethod
@@ -356,6 +385,35 @@ class Invoice(Node):
         models.Project, "project_id", Project, nullable=True,
         description="The project, when invoiced per project.",
     )
+    attach_specification: bool = strawberry.field(
+        name="hoursSpecification",
+        description="Whether it carries the hours specification (attached in WeFact before "
+        "it is booked or e-mailed).",
+    )
+    attach_receipts: bool = strawberry.field(
+        description="Whether it carries the receipts of its expenses."
+    )
+
+    @computed(
+        "id",
+        description="Where to download its hours specification (PDF, rendered from our records "
+        "now): GET this path on the API's host with 'Authorization: Bearer <token>' (owners, "
+        "admins and managers). Any invoice has one, attached in WeFact or not.",
+    )
+    @staticmethod
+    def hours_specification_url(root: Parent[models.Invoice]) -> str:
+        return specification_url(root.id)
+
+    @strawberry.field(
+        graphql_type=list[InvoiceAttachment],
+        description="The files it gets in WeFact (specification, receipts) and how far "
+        "attaching each got.",
+    )
+    @staticmethod
+    async def attachments(
+        root: Parent[models.Invoice], info: Info
+    ) -> list[models.InvoiceAttachment]:
+        return await relations.invoice_attachments(info, root.id)
 
     @strawberry.field(graphql_type=list[InvoiceLine], description="The lines, in order.")
     @staticmethod

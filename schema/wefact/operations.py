@@ -60,12 +60,13 @@ class WefactMutation:
     @strawberry.mutation(
         graphql_type=types.UpdateWefactSettingsResult,
         permission_classes=[IsAdmin],
-        description="Change the default product, trip product and invoice defaults.",
+        description="Change the default product, trip product, invoice defaults (with the "
+        "hours specification and receipts) and the hours line texts; all or nothing.",
     )
     async def update_wefact_settings(
         self, info: Info, input: types.UpdateWefactSettingsInput
     ) -> models.WefactSettings:
-        return await wefact.update_wefact_settings(info, input.change())
+        return await wefact.update_wefact_settings(info, input.change(), input.proof_change())
 
     @strawberry.mutation(
         graphql_type=types.DeactivateWefactResult,

@@ -11,6 +11,8 @@ import strawberry
 from strawberry import Parent
 
 from graphql_api import models
+from graphql_api.services.invoicing import proof
+from graphql_api.services.invoicing.lines import GroupBy
 from graphql_api.services.wefact.connection import SettingsChange
 from resolvers import results
 from resolvers.context import Info
@@ -26,6 +28,43 @@ class InvoiceGrouping(enum.Enum):
     PROJECT = strawberry.enum_value("PROJECT", description="One line per project and rate.")
     USER = strawberry.enum_value("USER", description="One line per user and rate.")
     DATE = strawberry.enum_value("DATE", description="One line per date and rate.")
+
+
+@result_type(
+    proof.SavedLineTemplate,
+    description="How the workspace words its hours lines for one grouping (placeholders: "
+    "`linePlaceholders`).",
+)
+class LineTemplate:
+    @computed("group_by", description="The grouping it is for.")
+    @staticmethod
+    def group_by(root: Parent[proof.SavedLineTemplate]) -> InvoiceGrouping:
+        return InvoiceGrouping(root.group_by)
+
+    template: str = strawberry.field(
+        description="The text, placeholders in braces, e.g. `{project} – {activity} "
+        "({period})`; `{{` and `}}` are literal braces. previewInvoice shows it as it will land."
+    )
+
+
+@result_type(proof.Placeholder, description="A placeholder a line-text template may use.")
+class LinePlaceholder:
+    name: str = strawberry.field(description="Its name, written `{name}` in a template.")
+    meaning: str = strawberry.field(name="description", description="What it shows on a line.")
+
+
+@strawberry.input(
+    description="The line text of one grouping; a null or empty template removes it (the "
+    "built-in text applies again)."
+)
+class LineTemplateInput:
+    group_by: InvoiceGrouping = strawberry.field(description="The grouping it words.")
+    template: str | None = strawberry.field(
+        default=None,
+        description="The text with placeholders, e.g. `{date}: {activity} – {notes}` (at most "
+        "500 characters). An unknown placeholder is refused with UNKNOWN_PLACEHOLDER, naming "
+        "it; a stray brace with BAD_TEMPLATE.",
+    )
 
 
 @row_type(
@@ -148,6 +187,33 @@ class WefactSettings:
         "words: the earlier connection kept for its open invoices, customer links reset, "
         "default products unset, product links the new administration lacks."
     )
+    attach_specification: bool = strawberry.field(
+        name="hoursSpecification",
+        description="Default of the invoicing option hoursSpecification: attach the hours "
+        "specification (PDF) to each invoice in WeFact, before it is booked or e-mailed.",
+    )
+    attach_receipts: bool = strawberry.field(
+        description="Default of the invoicing option attachReceipts: attach the receipts of "
+        "the invoiced expenses, with the specification.",
+    )
+
+    @computed(
+        "line_templates",
+        graphql_type=list[LineTemplate],
+        description="The workspace's hours line texts, per grouping (groupings without one "
+        "use the built-in text).",
+    )
+    @staticmethod
+    def line_templates(root: Parent[models.WefactSettings]) -> list[proof.SavedLineTemplate]:
+        return proof.saved_templates(root)
+
+    @computed(
+        graphql_type=list[LinePlaceholder],
+        description="Every placeholder a line text may use, and what it shows.",
+    )
+    @staticmethod
+    def line_placeholders() -> list[proof.Placeholder]:
+        return proof.placeholders()
 
 
 @result_type(results.ProductSync, description="The product list was refreshed from WeFact.")
@@ -189,6 +255,30 @@ class UpdateWefactSettingsInput:
     auto_import_customers: strawberry.Maybe[bool | None] = strawberry.field(
         description="Import customers from WeFact every night."
     )
+    hours_specification: strawberry.Maybe[bool | None] = strawberry.field(
+        description="Default: attach the hours specification (PDF) to invoices."
+    )
+    attach_receipts: strawberry.Maybe[bool | None] = strawberry.field(
+        description="Default: attach the receipts of the invoiced expenses."
+    )
+    line_templates: strawberry.Maybe[list[LineTemplateInput] | None] = strawberry.field(
+        description="Line texts to set (or remove) per grouping; groupings left out keep "
+        "theirs. Each is checked: an unknown placeholder is refused naming it."
+    )
+
+    def proof_change(self) -> proof.ProofSettingsChange:
+        """The service's change of the proof defaults and line texts."""
+        def flag(value: strawberry.Maybe[bool | None]) -> bool | None:
+            return value.value if value is not None else None
+
+        templates = (self.line_templates.value or []) if self.line_templates is not None else []
+        return proof.ProofSettingsChange(
+            attach_specification=flag(self.hours_specification),
+            attach_receipts=flag(self.attach_receipts),
+            line_templates=tuple(
+                (GroupBy(item.group_by.value), item.template) for item in templates
+            ),
+        )
 
     def change(self) -> SettingsChange:
         """The service's change; a null product code clears it, other nulls change nothing."""

@@ -86,7 +86,10 @@ async def test_an_allowed_origin_calls_the_api_and_another_is_refused(
         api = Recorder(build_app(state, close_state_on_shutdown=False))
         async with served(api) as api_url:
             ok = await call_from(session, allowed, api_url, owner.token)
-            assert ok == {"status": 200, "body": {"data": {"me": {"email": owner.email}}}}
+            assert ok["status"] == 200
+            assert ok["body"]["data"] == {"me": {"email": owner.email}}
+            # The page reads the whole answer, the cost the API reports included.
+            assert ok["body"]["extensions"]["cost"]["requested"] == 1
             # The browser asked first (Authorization and JSON are not "simple"), then sent.
             assert api.seen == [("OPTIONS", allowed, 200), ("POST", allowed, 200)]
 

@@ -104,9 +104,10 @@ async def test_graphiql_renders_offline_and_a_token_in_the_headers_pane_returns_
         )
         await type_query(page, "{\n  me { email role workspace { name } }\n}")
         body = await run_and_read(page, owner.email)
-        assert body == {
-            "data": {"me": {"email": owner.email, "role": "OWNER", "workspace": {"name": "Acme"}}}
+        assert body["data"] == {
+            "me": {"email": owner.email, "role": "OWNER", "workspace": {"name": "Acme"}}
         }
+        assert body["extensions"]["cost"]["requested"] == 2  # me and its workspace
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(ARTIFACTS / "graphiql.png"))
 

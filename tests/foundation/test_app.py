@@ -11,7 +11,7 @@ from graphql_api.app import AppState
 from graphql_api.composition import build_app
 from graphql_api.models import Base
 from graphql_api.settings import Settings
-from schema.schema import SDL_PATH, _should_mask, build_schema, export_sdl, schema
+from schema.schema import SDL_PATH, _should_mask, export_sdl, schema
 from tests.conftest import GraphQLClient
 
 
@@ -39,14 +39,16 @@ async def test_graphiql_served_on_get(http: httpx.AsyncClient) -> None:
     assert "graphiql" in response.text.lower()
 
 
-async def test_depth_limit(gql: GraphQLClient) -> None:
+async def test_depth_limit(gql: GraphQLClient, state: AppState) -> None:
     query = "{ me { workspace { name } } }"
     assert (await gql.data(query))["me"]["workspace"]["name"] == "Acme"
-    # The same operation against the same schema built with a lower limit is refused
-    # during validation, before any resolver runs.
-    result = await build_schema(max_depth=1).execute(query)
-    assert result.errors
-    assert "exceeds maximum operation depth" in result.errors[0].message
+    # The same operation with a lower limit (GRAPHQL_MAX_DEPTH) is refused before any
+    # resolver runs.
+    state.settings.graphql_max_depth = 1
+    body = await gql.post(query)
+    assert body["data"] is None
+    assert body["errors"][0]["message"] == "The query nests 2 levels deep; at most 1 are allowed."
+    assert body["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
 
 
 async def test_alias_limit(gql: GraphQLClient) -> None:

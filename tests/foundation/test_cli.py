@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -53,6 +54,22 @@ def test_create_workspace_refuses_a_taken_email(database_url: str) -> None:
     assert "already exists" in second.stderr
 
 
+def test_embedded_database_start_is_quiet(tmp_path: Path) -> None:
+    env = {"DATA_DIR": str(tmp_path / "data"), "LOG_FORMAT": "text", "DATABASE_URL": ""}
+    full_env = {key: value for key, value in {**os.environ, **env}.items() if key != "XDG_RUNTIME_DIR"}
+    result = subprocess.run(
+        [sys.executable, "-m", "graphql_api.cli", "migrate"],
+        env=full_env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    # initdb ran (a fresh DATA_DIR), but neither its output nor platformdirs' warning shows.
+    assert "XDG_RUNTIME_DIR" not in result.stderr
+    assert "initdb" not in result.stderr.lower()
+    assert "The files belonging to this database system" not in result.stderr
+    assert result.stderr.count("\n") <= 2, result.stderr
+    assert result.stdout == "database is up to date\n"
+
+
 def test_migrate_is_idempotent(database_url: str) -> None:
     result = _run(["migrate"], {"DATABASE_URL": database_url, "SECRET_KEY": "k"})
     assert result.returncode == 0, result.stderr
@@ -74,6 +91,30 @@ def test_bad_setting_stops_start_up_naming_the_variable(variable: str, value: st
     assert result.returncode == 2
     assert variable in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("REQUEST_TIMEOUT_SECONDS", "0"),
+        ("REQUEST_TIMEOUT_SECONDS", "3"),  # not longer than RUN_WAIT_SECONDS (5)
+        ("MAX_BODY_BYTES", "ten"),
+        ("GRAPHQL_MAX_COST", "0"),
+        ("GRAPHQL_MAX_DEPTH", "-1"),
+        ("GRAPHQL_INTROSPECTION", "perhaps"),
+        ("LOG_FORMAT", "xml"),
+        ("LOGIN_MAX_FAILURES", "0"),
+        ("IDEMPOTENCY_TTL_HOURS", "0"),
+        ("TESTING_CRASH_POINT", "somewhere"),
+    ],
+)
+def test_bad_limit_setting_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv("SECRET_KEY", "k")
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=variable):
+        load_settings()
 
 
 def test_secret_key_is_required_with_an_external_database(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from graphql_api.app import AppState
 from graphql_api.composition import build_app
+from graphql_api.middleware import CONTENT_SECURITY_POLICY
 from graphql_api.settings import SettingsError, load_settings
 from tests.conftest import Member
 
@@ -79,9 +80,39 @@ async def test_a_listed_origin_gets_its_preflight_and_answers(
     assert "origin" in preflight.headers["vary"].lower()
 
     response = await me(client, owner, SPA)
-    assert response.json() == {"data": {"me": {"email": owner.email}}}
+    assert response.json()["data"] == {"me": {"email": owner.email}}
     assert response.headers["access-control-allow-origin"] == SPA
     assert "origin" in response.headers["vary"].lower()
+
+
+async def test_refusals_and_preflights_carry_cors_and_security_headers(
+    state: AppState, owner: Member
+) -> None:
+    """CORS sits outside the body limit and the view's checks, the security headers outside
+    CORS: a page can read why it was refused, and every answer is protected."""
+    state.settings.cors_origins = [SPA]
+    state.settings.max_body_bytes = 100
+    app = build_app(state, close_state_on_shutdown=False)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://api.test"
+    ) as client:
+        too_large = await client.post(
+            "/graphql",
+            content=b'{"query": "' + b" " * 200 + b'{ me { email } }"}',
+            headers={"Origin": SPA, "Content-Type": "application/json"},
+        )
+        unsupported = await client.post(
+            "/graphql", content=b"{}", headers={"Origin": SPA, "Content-Type": "text/plain"}
+        )
+        preflight = await client.options("/graphql", headers={"Origin": SPA, **PREFLIGHT})
+    assert too_large.status_code == 413
+    assert too_large.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert unsupported.status_code == 415
+    assert preflight.status_code == 200
+    for response in (too_large, unsupported, preflight):
+        assert response.headers["access-control-allow-origin"] == SPA
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
 
 
 @pytest.mark.parametrize("client", [SPA], indirect=True)

@@ -34,12 +34,15 @@ from graphql_api.app import AppState
 from graphql_api.models import (
     Activity,
     ApiToken,
+    AttachmentKind,
     BillingMethod,
     Customer,
     Expense,
     ExpenseCategory,
+    ExpenseReceipt,
     Invitation,
     Invoice,
+    InvoiceAttachment,
     InvoiceLine,
     InvoiceMode,
     InvoiceStatus,
@@ -75,6 +78,7 @@ READERS: dict[str, frozenset[Role]] = {
     "Invoice": MANAGERS,
     "InvoiceLine": MANAGERS,
     "InvoiceRun": MANAGERS,
+    "InvoiceAttachment": MANAGERS,
     "WefactSettings": ADMINS,
     "WefactAdministration": ADMINS,
     "Invitation": ADMINS,
@@ -152,6 +156,7 @@ async def seed(state: AppState, owner: Member) -> Seed:
         await session.flush()
         add(WefactSettings(
             workspace_id=ws, connection_id=current.id, active=True, default_product_code="P1",
+            line_templates={"ENTRY": "{date}: {activity}"},
         ))
         add(WefactProduct(
             workspace_id=ws, code="P1", name="Hours", tax_percentage=Decimal("21.00"),
@@ -213,6 +218,16 @@ async def seed(state: AppState, owner: Member) -> Seed:
             workspace_id=ws, email="new@acme.test", role=Role.MEMBER, token_hash="0" * 64,
             expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=7),
             invited_by_user_id=owner.user_id,
+        ))
+        # The expense's receipt, and the invoice's file of it in WeFact (issue 17).
+        add(ExpenseReceipt(
+            workspace_id=ws, expense_id=expense.id, filename="bon.pdf",
+            content_type="application/pdf", size_bytes=9, sha256="0" * 64, content=b"%PDF-1.4\n",
+            uploaded_by_user_id=members[Role.MANAGER].user_id,
+        ))
+        add(InvoiceAttachment(
+            workspace_id=ws, invoice_id=invoice.id, kind=AttachmentKind.RECEIPT,
+            expense_id=expense.id, filename="receipt-2026-03-02-1.pdf",
         ))
         await session.flush()
         tokens = {

@@ -281,6 +281,43 @@ async def test_send_and_mark_as_paid(env: ProviderEnv) -> None:
     assert await env.client.mark_as_paid(concept.identifier) == paid
 
 
+PDF = b"%PDF-1.4\n% an hours specification\n%%EOF\n"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00 a receipt \xff\xd9"
+
+
+async def test_attachments(env: ProviderEnv) -> None:
+    """Add, list (through invoice/show), download and delete files on an invoice; the same
+    name twice is two files; an unknown name is NotFoundError."""
+    env.setup(_customer)
+    client = env.client
+    invoice = await client.add_invoice(InvoiceInput(debtor_code="DB10000", lines=_lines(env)))
+    assert invoice.attachments == ()
+    assert await client.list_attachments(invoice.identifier) == ()
+
+    await client.add_attachment(invoice.identifier, "hours-specification.pdf", PDF)
+    await client.add_attachment(invoice.identifier, "receipt-2026-03-02.jpg", JPEG)
+    listed = await client.list_attachments(invoice.identifier)
+    assert [a.filename for a in listed] == ["hours-specification.pdf", "receipt-2026-03-02.jpg"]
+    assert all(a.identifier for a in listed)
+    assert await client.download_attachment(invoice.identifier, "receipt-2026-03-02.jpg") == JPEG
+    assert await client.download_attachment(invoice.identifier, "hours-specification.pdf") == PDF
+
+    # Files can be added in every status: also to a sent invoice.
+    sent = await client.send_invoice(invoice.identifier)
+    assert sent.status == InvoiceStatus.SENT
+    await client.add_attachment(invoice.identifier, "receipt-2026-03-02.jpg", JPEG)
+    names = [a.filename for a in await client.list_attachments(invoice.identifier)]
+    assert names.count("receipt-2026-03-02.jpg") == 2
+
+    await client.delete_attachment(invoice.identifier, "hours-specification.pdf")
+    names = [a.filename for a in await client.list_attachments(invoice.identifier)]
+    assert names == ["receipt-2026-03-02.jpg", "receipt-2026-03-02.jpg"]
+    with pytest.raises(NotFoundError):
+        await client.download_attachment(invoice.identifier, "hours-specification.pdf")
+    with pytest.raises(NotFoundError):
+        await client.add_attachment(invoice.identifier + 100, "x.pdf", PDF)
+
+
 async def test_invoices_modified_since(env: ProviderEnv) -> None:
     clock = FakeClock(datetime(2026, 1, 5, 9, 0, 0))
 

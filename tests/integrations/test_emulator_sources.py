@@ -383,3 +383,175 @@ async def test_one_url_serves_several_administrations_by_key(make_api: MakeApi) 
         "De API sleutel kan niet worden gevonden."
     ]
     assert other.api_key != API_KEY
+
+
+# -- 9. attachments (issue 17) ------------------------------------------------------------
+
+HF_ATTACHMENT = "HostFact Pro/apiv2/controllers/attachment_api_controller.php"
+HF_ATTACHMENT_CLASS = "HostFact Pro/class/attachment.php"
+PDF_BASE64 = "JVBERi0xLjQKJSVFT0YK"  # "%PDF-1.4\n%%EOF\n"
+
+
+async def _attach(api: Api, invoice: dict[str, Any], name: str = "spec.pdf") -> dict[str, Any]:
+    return await api.ok(
+        "attachment", "add", ReferenceIdentifier=invoice["Identifier"], Type="invoice",
+        Filename=name, Base64=PDF_BASE64,
+    )
+
+
+@FLAVORS
+async def test_attachment_add_answers_with_a_message_only(make_api: MakeApi, flavor: str) -> None:
+    """Source: WeFact's and HostFact's "attachment add" pages (wefact.nl/api/facturen/
+    attachment-add, hostfact.nl/developer/api/facturen/attachment-add): parameters
+    ReferenceIdentifier or InvoiceCode, Type 'invoice', Filename, Base64; the example
+    answer is a success message and no record. WeFact's text is the page's own; HostFact's
+    is en_EN.php "invoice the file is saved"."""
+    api = make_api(flavor)
+    invoice = await _invoice(api)
+    answer = await _attach(api, invoice, "Receipt.JPG")
+    assert set(answer) == {"controller", "action", "status", "date", "success"}
+    assert answer["success"] == [
+        "Het bestand 'Receipt.jpg' is toegevoegd als bijlage bij de factuur"
+        if flavor == "wefact"
+        else "File 'Receipt.jpg' has been added as attachment to the invoice"
+    ]
+    by_code = await api.ok(
+        "attachment", "add", InvoiceCode=invoice["InvoiceCode"], Type="invoice",
+        Filename="second.pdf", Base64=PDF_BASE64,
+    )
+    assert by_code["status"] == "success"
+
+
+@FLAVORS
+async def test_attachment_add_refusals(make_api: MakeApi, flavor: str) -> None:
+    """Source: the "attachment add" pages ("Verplichte velden: ReferenceIdentifier of
+    InvoiceCode, Type, Filename en Base64") and HF_ATTACHMENT_CLASS saveBase64 /
+    validateReference / _setFileInfo with en_EN.php's texts. WeFact's Dutch texts are
+    Assumptions (stand-ins)."""
+    api = make_api(flavor)
+    invoice = await _invoice(api)
+    params = {"ReferenceIdentifier": invoice["Identifier"], "Type": "invoice",
+              "Filename": "a.pdf", "Base64": PDF_BASE64}
+    missing_name = await api.errors("attachment", "add", **{**params, "Filename": ""})
+    missing_file = await api.errors("attachment", "add", **{**params, "Base64": ""})
+    unknown = await api.errors("attachment", "add", **{**params, "ReferenceIdentifier": "99"})
+    wrong_type = await api.errors("attachment", "add", **{**params, "Type": "quote"})
+    if flavor == "hostfact":
+        assert missing_name == ["No filename has been entered"]
+        assert missing_file == ["No base64 string has been entered"]
+        assert unknown == ["Invalid identifier for invoice"]
+        assert wrong_type == ["No valid file type has been entered"]
+    assert all(len(e) == 1 for e in (missing_name, missing_file, unknown, wrong_type))
+
+
+@FLAVORS
+async def test_attachments_are_listed_by_invoice_show_not_by_a_list_action(
+    make_api: MakeApi, flavor: str
+) -> None:
+    """Source: HF_ATTACHMENT has add, download and delete actions only; HF_INVOICE
+    _show_invoice adds Attachments: [{Identifier, Filename}] per file and no key when there
+    is none. WeFact: Assumption (its pages document the same three actions; its show page
+    is silent on Attachments)."""
+    api = make_api(flavor)
+    invoice = await _invoice(api)
+    shown = await api.ok("invoice", "show", Identifier=invoice["Identifier"])
+    assert "Attachments" not in shown["invoice"]
+    await _attach(api, invoice, "spec.pdf")
+    await _attach(api, invoice, "receipt.png")
+    shown = await api.ok("invoice", "show", Identifier=invoice["Identifier"])
+    assert shown["invoice"]["Attachments"] == [
+        {"Identifier": "1", "Filename": "spec.pdf"},
+        {"Identifier": "2", "Filename": "receipt.png"},
+    ]
+    listed = await api("attachment", "list", ReferenceIdentifier=invoice["Identifier"],
+                       Type="invoice")
+    assert (listed["action"], listed["errors"]) == ("invalid", ["Invalid action"])
+    # The list rows of invoices do not carry them either.
+    rows = (await api.ok("invoice", "list"))["invoices"]
+    assert "Attachments" not in rows[0]
+
+
+@FLAVORS
+async def test_the_same_name_twice_is_two_files(make_api: MakeApi, flavor: str) -> None:
+    """Source: HF_ATTACHMENT_CLASS — saveBase64 always inserts a document row
+    (_saveFileToDb); only the name on disk is made unique (_setFileInfo adds a random
+    part). So a retried add doubles a file: our client looks before adding again."""
+    api = make_api(flavor)
+    invoice = await _invoice(api)
+    await _attach(api, invoice, "spec.pdf")
+    await _attach(api, invoice, "spec.pdf")
+    shown = await api.ok("invoice", "show", Identifier=invoice["Identifier"])
+    assert [a["Filename"] for a in shown["invoice"]["Attachments"]] == ["spec.pdf"] * 2
+
+
+@FLAVORS
+async def test_attachment_download_and_delete(make_api: MakeApi, flavor: str) -> None:
+    """Source: HostFact's "attachment download" page — the answer is success:
+    [Filename, Base64] (HF_ATTACHMENT passes the file to parseSuccess); "attachment delete"
+    answers "De bijlage 'sample.pdf' is verwijderd" (HostFact's Dutch page; the emulated
+    HostFact speaks en_EN.php: "api attachment successfully removed"). Selection by
+    Filename or the attachment's Identifier (HF_ATTACHMENT_CLASS download/delete). WeFact:
+    Assumption (the same)."""
+    api = make_api(flavor)
+    invoice = await _invoice(api)
+    await _attach(api, invoice, "spec.pdf")
+    reference = {"ReferenceIdentifier": invoice["Identifier"], "Type": "invoice"}
+    by_name = await api.ok("attachment", "download", Filename="spec.pdf", **reference)
+    assert by_name["success"] == ["spec.pdf", PDF_BASE64]
+    by_id = await api.ok("attachment", "download", Identifier="1", **reference)
+    assert by_id["success"] == by_name["success"]
+    deleted = await api.ok("attachment", "delete", Filename="spec.pdf", **reference)
+    assert deleted["success"] == [
+        "De bijlage 'spec.pdf' is verwijderd"
+        if flavor == "wefact" else "Attachment 'spec.pdf' has been deleted"
+    ]
+    gone = await api.errors("attachment", "download", Filename="spec.pdf", **reference)
+    if flavor == "hostfact":
+        assert gone[0].startswith("The attachment(s) spec.pdf cannot be found.")
+
+
+@FLAVORS
+async def test_attachments_in_every_status_and_sent_with_the_email(
+    make_api: MakeApi, flavor: str
+) -> None:
+    """Source: the "attachment add" pages ("beschikbaar voor een factuur in alle
+    statussen"); HostFact Pro/class/email.php adds the invoice's documents
+    (getAttachments(invoice, "invoice")) to the invoice's e-mail. WeFact: Assumption."""
+    api = make_api(flavor)
+    invoice = await _invoice(api)
+    await _attach(api, invoice, "spec.pdf")
+    sent = (await api.ok("invoice", "sendbyemail", Identifier=invoice["Identifier"]))["invoice"]
+    await _attach(api, sent, "late.pdf")
+    assert api.state.sent_attachments == [(sent["InvoiceCode"], ("spec.pdf",))]
+    shown = await api.ok("invoice", "show", Identifier=invoice["Identifier"])
+    assert len(shown["invoice"]["Attachments"]) == 2
+
+
+async def test_hostfact_attachments_skip_the_write_lock(make_api: MakeApi) -> None:
+    """Source: HostFact Pro/apiv2/hostfactapi.class.php checkLogin — the controllers
+    product, group, ticket, attachment, debtor and creditor return before the wait for
+    API_IS_RUNNING (the global write lock)."""
+    api = make_api("hostfact", write_lock_wait=0.01)
+    invoice = await _invoice(api)
+    lock = api.state.write_lock()
+    await lock.acquire()
+    try:
+        assert (await _attach(api, invoice))["status"] == "success"
+        busy = await api.errors("invoice", "edit", Identifier=invoice["Identifier"], Term="5")
+        assert "concurrent calls" in busy[0]
+    finally:
+        lock.release()
+
+
+@FLAVORS
+async def test_an_attachment_over_the_size_limit_is_refused(make_api: MakeApi, flavor: str) -> None:
+    """Assumption: neither product documents a size limit for attachments; the emulator
+    refuses files over ``attachment_max_bytes`` (unset: any size) so tests can make WeFact
+    or HostFact refuse one file."""
+    api = make_api(flavor, attachment_max_bytes=4)
+    invoice = await _invoice(api)
+    errors = await api.errors("attachment", "add", ReferenceIdentifier=invoice["Identifier"],
+                              Type="invoice", Filename="big.pdf", Base64=PDF_BASE64)
+    assert len(errors) == 1
+    assert "big.pdf" in errors[0]
+    assert api.state.attachments == {}

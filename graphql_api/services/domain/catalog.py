@@ -23,7 +23,7 @@ from graphql_api.services.domain.products import validate_product_code
 T = TypeVar("T", Activity, ExpenseCategory)
 
 def _name(value: str | None, what: str) -> str:
-    return v.required_text(value, "name", max_length=200, what=f"{what} name")
+    return v.required_text(value, "name", max_length=v.MAX_NAME_LENGTH, what=f"{what} name")
 
 
 async def _product(

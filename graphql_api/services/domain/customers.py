@@ -20,9 +20,14 @@ async def _apply(  # noqa: PLR0912 - one branch per input field reads best
     """Validate and set what the command gives, field by field, in input order."""
     c = command
     if c.name is not UNSET:
-        customer.name = v.required_text(c.name, "name", max_length=200, what="customer name")
+        customer.name = v.required_text(
+            c.name, "name", max_length=v.MAX_NAME_LENGTH, what="customer name"
+        )
     if c.customer_number is not UNSET:
-        _renumber(customer, v.optional_text(c.customer_number, "customerNumber", max_length=50))
+        _renumber(
+            customer,
+            v.optional_text(c.customer_number, "customerNumber", max_length=v.MAX_CODE_LENGTH),
+        )
     if c.email is not UNSET:
         customer.email = v.email(c.email, "email")
     if c.phone is not UNSET:

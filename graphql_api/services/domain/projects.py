@@ -46,13 +46,15 @@ async def _apply(  # noqa: PLR0912, PLR0915 - one branch per input field reads b
             raise archived_error("customer", "customerId")
         project.customer_id = customer.id
     if c.name is not UNSET:
-        project.name = v.required_text(c.name, "name", max_length=200, what="project name")
+        project.name = v.required_text(
+            c.name, "name", max_length=v.MAX_NAME_LENGTH, what="project name"
+        )
     if c.billing_method is not UNSET:
         if c.billing_method is None:
             raise InvalidInput("A project needs a billing method.", field="billingMethod")
         project.billing_method = c.billing_method
     if c.code is not UNSET:
-        project.code = v.optional_text(c.code, "code", max_length=50)
+        project.code = v.optional_text(c.code, "code", max_length=v.MAX_CODE_LENGTH)
     if c.hourly_rate is not UNSET:
         project.hourly_rate = v.decimal(c.hourly_rate, "hourlyRate", what="amount")
     if c.fixed_price is not UNSET:

@@ -323,7 +323,8 @@ async def _apply_expense(
         expense.date = _date(c.date)
     if c.description is not UNSET:
         expense.description = v.required_text(
-            c.description, "description", max_length=2000, what="description"
+            c.description, "description", max_length=v.MAX_DESCRIPTION_LENGTH,
+            what="description",
         )
     if c.quantity is not UNSET:
         expense.quantity = v.required_decimal(
@@ -387,10 +388,12 @@ async def _apply_trip(
         trip.date = _date(c.date)
     if c.from_address is not UNSET:
         trip.from_address = v.required_text(
-            c.from_address, "fromAddress", max_length=300, what="address"
+            c.from_address, "fromAddress", max_length=v.MAX_ADDRESS_LENGTH, what="address"
         )
     if c.to_address is not UNSET:
-        trip.to_address = v.required_text(c.to_address, "toAddress", max_length=300, what="address")
+        trip.to_address = v.required_text(
+            c.to_address, "toAddress", max_length=v.MAX_ADDRESS_LENGTH, what="address"
+        )
     if c.distance_km is not UNSET:
         trip.distance_km = v.required_decimal(
             c.distance_km, "distanceKm", what="distance", exclusive_minimum=True,

@@ -22,6 +22,17 @@ MAX_DISTANCE_KM = Decimal(10000)
 MAX_PAYMENT_TERM_DAYS = 365
 COUNTRY_CODE = re.compile(r"^[A-Z]{2}$")
 
+# Text limits (characters). Names, codes and e-mail addresses are bounded by their columns;
+# free text (notes, descriptions) is TEXT in PostgreSQL, bounded here so one request cannot
+# store a megabyte per row — 5,000 characters is two pages of notes.
+MAX_NAME_LENGTH = 200  # customer, project, activity, category, API token, workspace names
+MAX_CODE_LENGTH = 50  # customer numbers, project codes, product codes
+MAX_EMAIL_LENGTH = 320
+MAX_ADDRESS_LENGTH = 300  # trip from/to
+MAX_DESCRIPTION_LENGTH = 2_000  # expense descriptions, invoice release reasons
+MAX_TEXT_LENGTH = 5_000  # notes (time entries, customers) and any other free text
+MAX_SEARCH_LENGTH = 200  # `search` arguments of lists
+
 M = TypeVar("M")
 
 
@@ -37,19 +48,27 @@ def required_text(value: str | None, field: str, *, max_length: int, what: str) 
     if not cleaned:
         raise InvalidInput(f"The {what} cannot be empty.", field=field)
     if len(cleaned) > max_length:
-        raise InvalidInput(f"The {what} is longer than {max_length} characters.", field=field)
+        raise InvalidInput(
+            f"The {what} is longer than {max_length:,} characters ({len(cleaned):,}).",
+            field=field,
+        )
     return cleaned
 
 
-def optional_text(value: str | None, field: str, *, max_length: int | None = None) -> str | None:
-    """A trimmed string, or None when blank."""
+def optional_text(
+    value: str | None, field: str, *, max_length: int = MAX_TEXT_LENGTH
+) -> str | None:
+    """A trimmed string, or None when blank; at most ``max_length`` characters."""
     if value is None:
         return None
     cleaned = value.strip()
     if not cleaned:
         return None
-    if max_length is not None and len(cleaned) > max_length:
-        raise InvalidInput(f"This value is longer than {max_length} characters.", field=field)
+    if len(cleaned) > max_length:
+        raise InvalidInput(
+            f"`{field}` is longer than {max_length:,} characters ({len(cleaned):,}).",
+            field=field,
+        )
     return cleaned
 
 
@@ -108,7 +127,7 @@ def date_range(start: dt.date | None, end: dt.date | None, end_field: str) -> No
 
 def email(value: str | None, field: str = "email") -> str | None:
     """A plausible e-mail address (full validation is the mail server's job)."""
-    cleaned = optional_text(value, field, max_length=320)
+    cleaned = optional_text(value, field, max_length=MAX_EMAIL_LENGTH)
     if cleaned is not None and ("@" not in cleaned or " " in cleaned):
         raise InvalidInput("That is not an e-mail address.", field=field)
     return cleaned
@@ -159,5 +178,10 @@ def like_pattern(search: str | None) -> str | None:
     """An ILIKE pattern matching ``search`` literally (``%`` and ``_`` are no wildcards)."""
     if search is None or not search.strip():
         return None
+    if len(search) > MAX_SEARCH_LENGTH:
+        raise InvalidInput(
+            f"`search` is longer than {MAX_SEARCH_LENGTH} characters ({len(search):,}).",
+            field="search",
+        )
     escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"

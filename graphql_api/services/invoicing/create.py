@@ -35,6 +35,7 @@ from graphql_api.models import (
     WefactSettings,
 )
 from graphql_api.services.invoicing.lines import RegKey
+from graphql_api.services.invoicing.proof import ProofChoice
 from graphql_api.services.invoicing.records import reserve_many
 from graphql_api.services.invoicing.selection import (
     InvoiceDraft,
@@ -45,6 +46,8 @@ from graphql_api.services.invoicing.selection import (
     SelectionProblem,
     select_registrations,
 )
+
+NO_PROOF = ProofChoice()
 
 # Blocking problems that mean "someone else has it" rather than "fix your selection".
 _CONFLICTS = frozenset({ProblemCode.ALREADY_INVOICED})
@@ -129,7 +132,7 @@ async def start_invoice_run(
     labels = {RegKey(ref.kind, ref.pk): ref.label for ref in refs if ref.kind is not None}
     await record_invoices(
         session, workspace_id, run_id=run.id, settings=settings, mode=selection.mode,
-        drafts=selection.drafts, labels=labels,
+        drafts=selection.drafts, labels=labels, proof=selection.proof,
     )
     run.progress_total = len(selection.drafts)
     await session.flush()
@@ -159,6 +162,7 @@ async def record_invoices(
     mode: InvoiceMode,
     drafts: Sequence[InvoiceDraft],
     labels: dict[RegKey, str],
+    proof: ProofChoice = NO_PROOF,
 ) -> list[int]:
     """The invoices (PENDING) with their lines, and the registrations their lines cover
     reserved, in the caller's transaction: the step before any call to WeFact.
@@ -199,6 +203,9 @@ async def record_invoices(
                 "term_days": draft.term_days,
                 "description": draft.description,
                 "customer_reference": draft.reference,
+                # What the engine attaches before booking or sending (issue 17).
+                "attach_specification": proof.specification,
+                "attach_receipts": proof.receipts,
                 "amount_excl": draft.totals.amount_excl,
                 "amount_tax": draft.totals.amount_tax,
                 "amount_incl": draft.totals.amount_incl,

@@ -50,13 +50,14 @@ from graphql_api.models import (
     InvoiceLine,
     InvoiceMode,
     InvoiceStatus,
-    LineKind,
     ProviderConnection,
     RunKind,
     RunStatus,
 )
 from graphql_api.services.auth import utcnow
+from graphql_api.services.invoicing.attachments import attach_proof
 from graphql_api.services.invoicing.debtors import ensure_debtor
+from graphql_api.services.invoicing.lines import carries_period
 from graphql_api.services.invoicing.records import (
     locked_invoice,
     mark_invoiced,
@@ -192,10 +193,11 @@ def invoice_input(pending: Pending, debtor_code: str) -> InvoiceInput:
                 price_excl=line.unit_price,
                 product_code=line.product_code,
                 date=line.period_start,
-                # Subscription lines (invoiceUnbilled) carry their period: WeFact
+                # Subscription lines (invoiceUnbilled) carry their period, and an hours line
+                # of one day (every ENTRY line) its date (issue 17): WeFact
                 # StartDate/EndDate, HostFact StartPeriod.
-                start_date=line.period_start if line.kind is LineKind.SUBSCRIPTION else None,
-                end_date=line.period_end if line.kind is LineKind.SUBSCRIPTION else None,
+                start_date=line.period_start if carries_period(line) else None,
+                end_date=line.period_end if carries_period(line) else None,
             )
             for line in pending.lines
         ],
@@ -486,7 +488,15 @@ async def process_invoice(
             await hook(invoice_id)
 
     try:
-        found, note = await _follow_up(provider, invoice.mode, found)
+        # Issue 17: the proof (hours specification, receipts) goes on first, each file once
+        # (services/invoicing/attachments.py); only with all of it is the invoice booked or
+        # e-mailed.
+        proof = await attach_proof(ctx, provider, invoice, found)
+        found, note = (
+            await _follow_up(provider, invoice.mode, found)
+            if proof.complete
+            else (found, proof.note)
+        )
     except _STOP_ERRORS as exc:
         raise StopRun(provider_error(exc, services).message, release_current=False,
                       release_rest=True) from exc

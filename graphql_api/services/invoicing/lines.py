@@ -12,6 +12,8 @@ Rules (issue 7):
   price = the trip's rate, description "from → to".
 - Amount = shown quantity × shown price, rounded half-up to cents. VAT is the product's,
   per rate on the totals (as WeFact computes it).
+- Line texts (issue 17): a workspace template for the grouping words its hours lines
+  (``line_texts``); without one, the built-in texts below.
 """
 
 from __future__ import annotations
@@ -19,11 +21,19 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 from graphql_api.models import LineKind
+from graphql_api.services.invoicing.line_texts import (
+    LineFacts,
+    LineTemplate,
+    parse_template,
+    period_text,
+    placeholder_values,
+)
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -42,6 +52,18 @@ class GroupBy(enum.Enum):
     PROJECT = "PROJECT"
     USER = "USER"
     DATE = "DATE"
+
+
+def stored_templates(stored: Mapping[str, str] | None) -> dict[GroupBy, LineTemplate]:
+    """The workspace's saved line texts by grouping. One that no longer parses (saved under
+    other rules) gives way to the built-in text rather than stopping invoicing."""
+    templates: dict[GroupBy, LineTemplate] = {}
+    for name, source in (stored or {}).items():
+        try:
+            templates[GroupBy(name)] = parse_template(source)
+        except ValueError:  # an unknown grouping, or a TemplateError
+            continue
+    return templates
 
 
 class RegKind(enum.Enum):
@@ -79,6 +101,8 @@ class Billable:
     activity_name: str | None = None
     user_id: int | None = None
     user_name: str | None = None
+    notes: str | None = None
+    """A time entry's notes (line-text templates show them)."""
 
 
 @dataclass
@@ -121,6 +145,32 @@ class Totals:
     amount_incl: Decimal
 
 
+class Dated(Protocol):
+    """A line as recorded: what it bills and the days it covers."""
+
+    @property
+    def kind(self) -> LineKind: ...
+
+    @property
+    def period_start(self) -> dt.date | None: ...
+
+    @property
+    def period_end(self) -> dt.date | None: ...
+
+
+def carries_period(line: Dated) -> bool:
+    """Whether the line is sent with its period (WeFact StartDate/EndDate, HostFact
+    StartPeriod): a subscription period, and an hours line of one day — so ENTRY lines with
+    the same text still tell apart by their date on the invoice."""
+    if line.kind is LineKind.SUBSCRIPTION:
+        return True
+    return (
+        line.kind is LineKind.HOURS
+        and line.period_start is not None
+        and line.period_start == line.period_end
+    )
+
+
 def totals(lines: Iterable[LineDraft]) -> Totals:
     """VAT per rate on the summed line amounts (rounded per rate), like WeFact does."""
     per_rate: dict[Decimal | None, Decimal] = defaultdict(Decimal)
@@ -148,12 +198,19 @@ def _hours_group(item: Billable, group_by: GroupBy) -> Hashable:
     return ("date", item.date)
 
 
-def _period(start: dt.date, end: dt.date) -> str:
-    return start.isoformat() if start == end else f"{start.isoformat()} – {end.isoformat()}"
+_period = period_text
 
 
-def _hours_description(items: Sequence[Billable], group_by: GroupBy) -> str:
-    """The text of a combined hours line: what it groups by, plus what all items share."""
+def _hours_description(
+    items: Sequence[Billable], group_by: GroupBy, template: LineTemplate | None = None
+) -> str:
+    """The text of a combined hours line: the workspace's template for the grouping, else
+    what it groups by plus what all items share."""
+    if template is not None:
+        return template.render(placeholder_values([
+            LineFacts(i.date, i.project_name, i.activity_name, i.user_name, i.notes)
+            for i in items
+        ]))
     first = items[0]
     if group_by is GroupBy.ENTRY:
         return first.description
@@ -181,8 +238,11 @@ def build_lines(
     *,
     group_by: GroupBy,
     vat: dict[str, Decimal | None],
+    templates: Mapping[GroupBy, LineTemplate] | None = None,
 ) -> list[LineDraft]:
-    """Lines of one invoice: hours (grouped), then expenses, then trips, each by date."""
+    """Lines of one invoice: hours (grouped), then expenses, then trips, each by date.
+    ``templates``: the workspace's hours line texts per grouping."""
+    template = (templates or {}).get(group_by)
     lines: list[LineDraft] = []
 
     def add(kind: LineKind, items: Sequence[Billable], description: str) -> None:
@@ -213,7 +273,7 @@ def build_lines(
         key = (_hours_group(item, group_by), item.price, item.product_code)
         groups.setdefault(key, []).append(item)
     for items in groups.values():
-        add(LineKind.HOURS, items, _hours_description(items, group_by))
+        add(LineKind.HOURS, items, _hours_description(items, group_by, template))
     for item in sorted(expenses, key=lambda i: (i.date, i.key.pk)):
         add(LineKind.EXPENSE, [item], item.description)
     for item in sorted(trips, key=lambda i: (i.date, i.key.pk)):

@@ -24,6 +24,7 @@ import integrations
 from graphql_api.errors import Conflict, InvoicingCode, NotFound
 from graphql_api.models import Invoice, InvoiceStatus, ProviderConnection
 from graphql_api.services.auth import utcnow
+from graphql_api.services.domain.validation import MAX_DESCRIPTION_LENGTH, optional_text
 from graphql_api.services.invoicing.records import locked_invoice, release_registrations
 from graphql_api.services.wefact.connection import ProviderServices, provider_error
 from graphql_api.services.wefact.connections import ConnectionGone, connection_provider
@@ -83,6 +84,7 @@ async def release_invoice(
     made with; its registrations are OPEN again and the record is RELEASED with what
     happened. ``undone_in_provider``: the admin undid it in WeFact by hand because its
     connection is gone — accepted only then."""
+    reason = optional_text(reason, "reason", max_length=MAX_DESCRIPTION_LENGTH)
     async with sessionmaker() as session:
         invoice = await _get(session, workspace_id, invoice_id)
         if invoice.status in (InvoiceStatus.RELEASED, InvoiceStatus.FAILED):
@@ -138,7 +140,7 @@ async def _record_release(
             return row  # a concurrent release recorded it first
         row.status = InvoiceStatus.RELEASED
         row.wefact_status = wefact_status
-        row.released_reason = f"{what} {reason.strip()}" if reason and reason.strip() else what
+        row.released_reason = f"{what} {reason}" if reason else what
         row.status_changed_at = utcnow()
         await release_registrations(session, invoice_id)
         await session.flush()

@@ -24,6 +24,7 @@ from graphql_api.models import (
     Customer,
     Expense,
     ExpenseCategory,
+    ExpenseReceipt,
     InvoiceMode,
     Project,
     RegistrationStatus,
@@ -41,8 +42,10 @@ from graphql_api.services.invoicing.lines import (
     RegKind,
     Totals,
     build_lines,
+    stored_templates,
     totals,
 )
+from graphql_api.services.invoicing.proof import ProofChoice, planned_files, proof_choice
 
 MAX_SELECTION = 1000
 """Registrations per request: enough for a month of a busy team, bounded for one transaction."""
@@ -76,6 +79,10 @@ class InvoiceOptions:
     term_days: int | None = None
     reference: str | None = None
     description: str | None = None
+    hours_specification: bool | None = None
+    """Attach the hours specification (PDF); None: the workspace's default."""
+    attach_receipts: bool | None = None
+    """Attach the receipts of the invoiced expenses; None: the workspace's default."""
 
 
 class ProblemCode(enum.Enum):
@@ -124,6 +131,8 @@ class InvoiceDraft:
     term_days: int | None
     description: str | None
     reference: str | None
+    attachments: list[str] = field(default_factory=list)
+    """The files it would get in WeFact (issue 17), by name."""
 
     @property
     def keys(self) -> list[RegKey]:
@@ -141,6 +150,8 @@ class Selection:
     group_by: GroupBy
     settings: WefactSettings | None
     rows: dict[RegKey, Row] = field(default_factory=dict)
+    proof: ProofChoice = field(default_factory=ProofChoice)
+    """What the invoices carry as proof (the options, else the workspace's defaults)."""
 
     @property
     def blocking(self) -> list[SelectionProblem]:
@@ -346,10 +357,12 @@ async def select_registrations(  # noqa: PLR0912, PLR0915 - one pass over all th
                 activity_name=activity.name if activity else None,
                 user_id=row.user_id,
                 user_name=user.name if user else None,
+                notes=row.notes if isinstance(row, TimeEntry) else None,
             )
         )
 
     invoice_date = options.invoice_date or today or local_today()
+    templates = stored_templates(settings.line_templates if settings else None)
     drafts: list[InvoiceDraft] = []
     for (customer_id, project_id), by_kind in sorted(
         billable.items(), key=lambda item: (customers[item[0][0]].name, item[0])
@@ -357,7 +370,7 @@ async def select_registrations(  # noqa: PLR0912, PLR0915 - one pass over all th
         customer = customers[customer_id]
         lines = build_lines(
             by_kind[RegKind.TIME_ENTRY], by_kind[RegKind.EXPENSE], by_kind[RegKind.TRIP],
-            group_by=group_by, vat=products,
+            group_by=group_by, vat=products, templates=templates,
         )
         term = options.term_days
         if term is None:
@@ -397,7 +410,40 @@ async def select_registrations(  # noqa: PLR0912, PLR0915 - one pass over all th
                     customer_id=customer.id,
                 )
             )
+    proof = proof_choice(options.hours_specification, options.attach_receipts, settings)
+    await _plan_attachments(session, workspace_id, drafts, rows, proof)
     return Selection(
         drafts=drafts, problems=problems, mode=mode, group_by=group_by, settings=settings,
-        rows=rows,
+        rows=rows, proof=proof,
     )
+
+
+async def _plan_attachments(
+    session: AsyncSession,
+    workspace_id: int,
+    drafts: Sequence[InvoiceDraft],
+    rows: dict[RegKey, Row],
+    proof: ProofChoice,
+) -> None:
+    """Each draft's files, by name (one query for the receipts, only when they are asked)."""
+    if not proof.any:
+        return
+    receipts: dict[int, str] = {}
+    expense_ids = [key.pk for key in rows if key.kind is RegKind.EXPENSE]
+    if proof.receipts and expense_ids:
+        found = await session.execute(
+            select(ExpenseReceipt.expense_id, ExpenseReceipt.content_type).where(
+                ExpenseReceipt.workspace_id == workspace_id,
+                ExpenseReceipt.expense_id.in_(expense_ids),
+            )
+        )
+        receipts = dict(found.all())
+    for draft in drafts:
+        expenses = [
+            (key.pk, rows[key].date, receipts[key.pk])
+            for key in draft.keys
+            if key.kind is RegKind.EXPENSE and key.pk in receipts
+        ]
+        draft.attachments = [
+            f.filename for f in planned_files(proof, draft.invoice_date, expenses)
+        ]

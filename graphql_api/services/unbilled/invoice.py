@@ -57,6 +57,7 @@ from graphql_api.models import (
 from graphql_api.models.domain import OPEN_BILLABLE
 from graphql_api.services.invoicing.create import record_invoices, selection_error
 from graphql_api.services.invoicing.lines import LineDraft, RegKey, RegKind, totals
+from graphql_api.services.invoicing.proof import proof_choice
 from graphql_api.services.invoicing.selection import (
     MAX_SELECTION,
     MODELS,
@@ -353,6 +354,7 @@ async def start_unbilled_run(  # noqa: PLR0912, PLR0915 - one transaction, read 
     await record_invoices(
         session, workspace_id, run_id=run.id, settings=settings, mode=mode, drafts=ordered,
         labels=labels,
+        proof=proof_choice(options.hours_specification, options.attach_receipts, settings),
     )
     for project_id, last_day in billed_until.items():
         projects[project_id].subscription_billed_until = last_day
