@@ -141,6 +141,10 @@ class ProofCode(Code):
 
     RECEIPT_TOO_LARGE = "The receipt is larger than the server takes (RECEIPT_MAX_BYTES)."
     RECEIPT_TYPE = "The receipt is not a PDF, JPEG or PNG file (told by its content)."
+    RECEIPT_NOT_A_FILE = (
+        "The receipt did not arrive as a file: send it as a multipart upload (the GraphQL "
+        "multipart request spec), not as a value in the JSON variables."
+    )
     UNKNOWN_PLACEHOLDER = "A line text template names a placeholder that does not exist."
     BAD_TEMPLATE = "A line text template is empty, too long or has a stray brace."
 

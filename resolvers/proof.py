@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from graphql_api import models
+from graphql_api.errors import InvalidInput, ProofCode
 from graphql_api.services.domain import receipts as service
 from resolvers.context import Info
 from resolvers.reads import caller
@@ -25,7 +26,18 @@ class UploadedFile(Protocol):
 
 
 async def read_upload(file: UploadedFile, max_bytes: int) -> service.ReceiptUpload:
-    """The upload's name and at most ``max_bytes`` + 1 of its bytes."""
+    """The upload's name and at most ``max_bytes`` + 1 of its bytes.
+
+    ``Upload`` takes any value in JSON variables or literals; only a multipart request puts a
+    file there, so anything else is the client's mistake, named as such.
+    """
+    if not callable(getattr(file, "read", None)):
+        raise InvalidInput(
+            "Send the receipt as a file: a multipart request (GraphQL multipart request "
+            "spec) whose map puts the file at variables.file.",
+            field="file",
+            code=ProofCode.RECEIPT_NOT_A_FILE,
+        )
     return service.ReceiptUpload(filename=file.filename, content=await file.read(max_bytes + 1))
 
 

@@ -122,6 +122,23 @@ async def test_a_wrong_type_or_an_oversize_file_is_a_typed_error_naming_the_fiel
         assert list(await session.scalars(select(ExpenseReceipt))) == []
 
 
+async def test_a_value_instead_of_a_file_is_a_typed_error_naming_the_field(
+    gql: GraphQLClient, state: AppState, owner: Member
+) -> None:
+    # Upload accepts any JSON value; only a multipart request can carry a file.
+    expense_id = await _expense(state, owner)
+    data = await gql.data(
+        """mutation($id: ID!, $file: Upload!) { uploadExpenseReceipt(expenseId: $id, file: $file) {
+          __typename ... on Error { code field } } }""",
+        {"id": expense_id, "file": "receipt.pdf"},
+    )
+    assert data["uploadExpenseReceipt"] == {
+        "__typename": "InvalidInputError", "code": "RECEIPT_NOT_A_FILE", "field": "file"
+    }
+    async with state.sessionmaker() as session:
+        assert list(await session.scalars(select(ExpenseReceipt))) == []
+
+
 async def test_multipart_without_the_preflight_header_is_refused_before_anything_runs(
     http: httpx.AsyncClient, state: AppState, owner: Member
 ) -> None:

@@ -59,6 +59,9 @@ def _register_scalars() -> None:
     )
     times = st.times().map(lambda t: nodes.String(t.strftime("%H:%M:%S")))
     schemathesis.graphql.scalar("Time", st.one_of(times, text))
+    # A file only arrives through a multipart request; in a JSON body any literal is wrong,
+    # and must be answered as the client's mistake.
+    schemathesis.graphql.scalar("Upload", text)
 
 
 @dataclass
