@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from graphql_api import security
 from graphql_api.app import AppState
 from graphql_api.models import Role, TokenKind, User
-from graphql_api import security
 from graphql_api.services.auth import create_workspace, issue_token
 from tests.conftest import GraphQLClient, Member, add_member
 from tests.team.helpers import CHANGE_PASSWORD, ME, login, refused, run
