@@ -23,7 +23,7 @@ from graphql_api.services.invoicing import engine
 from resolvers import downloads
 from resolvers.http import GraphQLApp
 from resolvers.uploads import RequirePreflight
-from schema.schema import schema
+from schema.schema import compiled_reads, schema
 
 RUN_HANDLERS = (
     customer_import.import_customers,
@@ -56,7 +56,10 @@ def build_app(state: AppState, *, close_state_on_shutdown: bool = True) -> Starl
     preflight rule) and the file downloads."""
     # The schema is also what the view asks whether a request is a mutation (Idempotency-Key).
     graphql = RequirePreflight(
-        GraphQLApp(state, schema, operations=schema, multipart_uploads_enabled=True)
+        GraphQLApp(
+            state, schema, operations=schema, compiled=compiled_reads,
+            multipart_uploads_enabled=True,
+        )
     )
     return create_app(
         state, graphql, close_state_on_shutdown=close_state_on_shutdown,

@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     graphql_introspection: bool = Field(
         default=True, description="Answer introspection (`__schema`, `__type`); GraphiQL needs it."
     )
+    compiled_reads: bool = Field(
+        default=True,
+        description="Answer the lists and node lookups the compiler covers with one SQL "
+        "statement each (README: Compiled reads); off: every query executes field by field.",
+    )
     log_format: Literal["auto", "json", "text"] = Field(
         default="auto",
         description="auto: human-readable lines on a terminal, JSON lines otherwise.",

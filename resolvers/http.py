@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -72,15 +72,27 @@ def json_error(status: int, message: str, headers: dict[str, str] | None = None)
     )
 
 
+class ReadCompiler(Protocol):
+    """Answers a query with one SQL statement when it can (``schema.compiled``)."""
+
+    async def execute(
+        self, context: Context, query: str, operation_name: str | None,
+        variables: dict[str, Any] | None,
+    ) -> ExecutionResult | None:
+        """The answer, or None: the query takes the normal path."""
+
+
 class GraphQLApp(GraphQL[Context, None]):
     """strawberry's ASGI view with our context, strict request parsing and a time limit.
 
-    The composition root hands it the schema, and what the schema knows about a document
-    before it runs (``operations``: is it a mutation?), so this layer never imports it.
+    The composition root hands it the schema, what the schema knows about a document
+    before it runs (``operations``: is it a mutation?) and the compiled reads (``compiled``),
+    so this layer never imports it.
     """
 
     def __init__(
-        self, state: AppState, schema: Schema, *, operations: OperationTypes, **kwargs: Any
+        self, state: AppState, schema: Schema, *, operations: OperationTypes,
+        compiled: ReadCompiler | None = None, **kwargs: Any,
     ) -> None:
         super().__init__(
             schema,
@@ -90,6 +102,7 @@ class GraphQLApp(GraphQL[Context, None]):
         )
         self.state = state
         self.operations = operations
+        self.compiled = compiled
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -182,6 +195,13 @@ class GraphQLApp(GraphQL[Context, None]):
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
         allowed = OperationType.from_http(request_adapter.method)
+        if self.compiled is not None and request_data.query is not None:
+            answer = await self.compiled.execute(
+                context, request_data.query, request_data.operation_name,
+                request_data.variables,
+            )
+            if answer is not None:
+                return answer
         try:
             return await self.schema.execute(
                 request_data.query,

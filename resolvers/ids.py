@@ -82,9 +82,12 @@ def decode_ids(values: Sequence[str] | None, expected: str, *, field: str) -> tu
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
-    """Keyset cursor: the sort key of the last item, JSON in URL-safe base64."""
+    """Keyset cursor: the sort key of the last item, JSON (UTF-8, as PostgreSQL's
+    ``json_build_array`` writes it, so compiled reads issue the same bytes; ASCII keys give
+    the cursors issued before) in URL-safe base64."""
     plain = [v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for v in values]
-    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode()
+    text = json.dumps(plain, ensure_ascii=False)
+    return base64.urlsafe_b64encode(text.encode()).decode()
 
 
 def decode_cursor(cursor: str) -> list[Any]:

@@ -8,7 +8,6 @@ list of invoices with their lines and registrations costs a fixed number of quer
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +17,7 @@ from graphql_api.services.invoicing.lines import RegKind
 from resolvers.context import Info
 from resolvers.ids import parse_global_id
 from resolvers.loaders import load_one
-from resolvers.pagination import Page, paginate
+from resolvers.pagination import Listing
 from resolvers.runs import finished_or_running, run_by_id
 from resolvers.wefact import services
 
@@ -101,15 +100,8 @@ async def invoice(info: Info, global_id: str) -> models.Invoice | None:
     return await load_one(info.context, models.Invoice, parsed[1])
 
 
-async def invoices(
-    info: Info, criteria: service.InvoiceFilter, first: int, after: str | None
-) -> Page[Any]:
+def invoices(workspace_id: int, criteria: service.InvoiceFilter) -> Listing:
     """Our invoices, newest first."""
-    return await paginate(
-        info.context,
-        service.invoices_query(info.context.workspace_id, criteria),
-        keys=[models.Invoice.id],
-        first=first,
-        after=after,
-        descending=True,
+    return Listing(
+        service.invoices_query(workspace_id, criteria), [models.Invoice.id], descending=True
     )

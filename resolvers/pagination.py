@@ -56,6 +56,41 @@ def check_first(first: int) -> int:
     return first
 
 
+@dataclass(frozen=True)
+class Listing:
+    """What a list shows: its filtered SELECT and keyset order (the last key unique, e.g.
+    id). Both read paths page it: ``paginate`` here, and the compiled reads
+    (``schema.compiled``) inside their one statement."""
+
+    stmt: Select[Any]
+    keys: Sequence[InstrumentedAttribute[Any]]
+    descending: bool = False
+
+    def ordering(self) -> list[ColumnElement[Any]]:
+        """The keys as ORDER BY terms."""
+        return [key.desc() if self.descending else key.asc() for key in self.keys]
+
+    def page(self, first: int, after: str | None) -> Select[Any]:
+        """The rows after ``after`` in key order, ``first`` + 1 of them (the extra row says
+        there is a next page); a bad ``first`` or cursor is an ``InvalidInput``."""
+        check_first(first)
+        stmt = self.stmt
+        if after is not None:
+            values = decode_cursor(after)
+            if len(values) != len(self.keys):
+                raise InvalidInput("That cursor does not fit this list.", field="after")
+            keyset = tuple_(*self.keys)
+            bound = tuple_(
+                *(_typed(key, value) for key, value in zip(self.keys, values, strict=True))
+            )
+            stmt = stmt.where(keyset < bound if self.descending else keyset > bound)
+        return stmt.order_by(*self.ordering()).limit(first + 1)
+
+    def count(self) -> Select[Any]:
+        """How many rows match the filter, over all pages."""
+        return select(func.count()).select_from(self.stmt.order_by(None).subquery())
+
+
 async def paginate(
     context: Context,
     stmt: Select[Any],
@@ -66,30 +101,33 @@ async def paginate(
     descending: bool = False,
     preload: Callable[[AsyncSession, list[Any]], Awaitable[None]] | None = None,
 ) -> Page[Any]:
-    """One page after ``after`` in ``keys`` order (the last key must be unique, e.g. id).
+    """One page after ``after`` in ``keys`` order (see ``paginate_listing``)."""
+    listing = Listing(stmt, keys, descending)
+    return await paginate_listing(context, listing, first=first, after=after, preload=preload)
+
+
+async def paginate_listing(
+    context: Context,
+    listing: Listing,
+    *,
+    first: int,
+    after: str | None,
+    preload: Callable[[AsyncSession, list[Any]], Awaitable[None]] | None = None,
+) -> Page[Any]:
+    """One page of ``listing`` after ``after``.
 
     ``preload(session, rows)`` runs in the page's own session right after the page query, for
     the page's relations (one checkout per list request instead of one per loader batch).
     """
-    check_first(first)
-    count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
-    page_stmt = stmt
-    if after is not None:
-        values = decode_cursor(after)
-        if len(values) != len(keys):
-            raise InvalidInput("That cursor does not fit this list.", field="after")
-        keyset = tuple_(*keys)
-        bound = tuple_(*(_typed(key, value) for key, value in zip(keys, values, strict=True)))
-        page_stmt = page_stmt.where(keyset < bound if descending else keyset > bound)
-    ordering = [key.desc() for key in keys] if descending else list(keys)
-    page_stmt = page_stmt.order_by(*ordering).limit(first + 1)
+    page_stmt = listing.page(first, after)
+    count_stmt = listing.count()
     async with context.session() as session:
         rows = list((await session.scalars(page_stmt)).all())
         has_next = len(rows) > first
         rows = rows[:first]
         if preload is not None and rows:
             await preload(session, rows)
-    names = [key.key for key in keys]
+    names = [key.key for key in listing.keys]
     edges = [
         Edge(cursor=encode_cursor([getattr(row, name) for name in names]), node=row)
         for row in rows

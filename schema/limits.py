@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, parse
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, parse
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError
@@ -93,6 +93,8 @@ class _Entry:
     size: int
     # Validation configurations (introspection allowed or not) this text passed.
     valid_under: set[bool] = field(default_factory=set)
+    # What the compiled reads learnt of the document once (``schema.compiled.reads``).
+    compilable: bool | None = None
 
 
 class DocumentCache:
@@ -184,28 +186,52 @@ class DocumentGuard(SchemaExtension):
 
     def _check(self, document: DocumentNode) -> GraphQLError | None:
         context = self.execution_context
-        operation = _chosen_operation(document, context._provided_operation_name)
-        limits = self.limits
-        try:
-            self.measure = measure = DocumentMeasurer(
-                context.schema._schema,
-                document,
-                context.variables,
-                page_size=limits.page_size,
-                plain_list_size=limits.plain_list_size,
-                cost_budget=limits.max_cost,
-            ).measure(operation, max_selections=limits.max_selections)
-        except FragmentCycle as cycle:
-            return refused(f"Fragment `{cycle.name}` spreads itself (directly or through others).")
-        except RecursionError:
-            return refused("The document nests fragments too deeply.")
-        _note_for_access_log(context.context, operation, measure)
-        return _over_limit(measure, limits) or _bad_text(context.variables, document)
+        self.measure, error = check_document(
+            context.schema._schema, document, operation_name=context._provided_operation_name,
+            variables=context.variables, limits=self.limits, context=context.context,
+        )
+        return error
 
     def get_results(self) -> dict[str, Any]:
         if self.measure is None:
             return {}
-        return {"cost": {"requested": self.measure.cost, "limit": self.limits.max_cost}}
+        return cost_extension(self.measure, self.limits)
+
+
+def cost_extension(measure: Measure, limits: DocumentLimits) -> dict[str, Any]:
+    """The response's ``extensions``: what the document may cost, and the limit."""
+    return {"cost": {"requested": measure.cost, "limit": limits.max_cost}}
+
+
+def check_document(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    *,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    limits: DocumentLimits,
+    context: Any,
+) -> tuple[Measure | None, GraphQLError | None]:
+    """Steps 3 and 4 of the module docstring for one request: the measure (None when the
+    document could not be measured) and the refusal, if any. The compiled reads
+    (``schema.compiled``) run this same check before they answer."""
+    operation = _chosen_operation(document, operation_name)
+    try:
+        measure = DocumentMeasurer(
+            schema,
+            document,
+            variables,
+            page_size=limits.page_size,
+            plain_list_size=limits.plain_list_size,
+            cost_budget=limits.max_cost,
+        ).measure(operation, max_selections=limits.max_selections)
+    except FragmentCycle as cycle:
+        refusal = f"Fragment `{cycle.name}` spreads itself (directly or through others)."
+        return None, refused(refusal)
+    except RecursionError:
+        return None, refused("The document nests fragments too deeply.")
+    _note_for_access_log(context, operation, measure)
+    return measure, _over_limit(measure, limits) or _bad_text(variables, document)
 
 
 def _note_for_access_log(

@@ -9,10 +9,13 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 from strawberry.schema.config import StrawberryConfig
 
+from schema.compiled.reads import CompiledReads
+from schema.domain import operations as domain_operations
 from schema.domain.operations import DomainMutation, DomainQuery
 from schema.errors import EXCEPTION_HANDLERS
 from schema.guarded import GuardedSchema, is_server_fault
 from schema.imports.operations import ImportsMutation, ImportsQuery
+from schema.invoicing import operations as invoicing_operations
 from schema.invoicing.operations import InvoicingMutation, InvoicingQuery
 from schema.limits import DocumentCache, DocumentGuard, DocumentLimits
 from schema.node import NodeQuery
@@ -81,6 +84,11 @@ def build_schema(*, max_depth: int = 12) -> GuardedSchema:
 
 
 schema = build_schema()
+
+compiled_reads = CompiledReads(
+    schema, {**domain_operations.LISTINGS, **invoicing_operations.LISTINGS}
+)
+"""The lists and node lookups answered with one SQL statement (``schema.compiled``)."""
 
 
 def export_sdl() -> str:

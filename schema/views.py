@@ -52,12 +52,23 @@ _META = "schema.views"
 """Key of our entry in a strawberry field's ``metadata``."""
 
 
+Columns = Callable[[str], Any]
+"""The SQL column of a row attribute (for ``Computed.sql``)."""
+
+
 @dataclass(frozen=True)
 class Computed:
-    """A field computed from the row's ``columns`` (and shown as ``rule`` allows)."""
+    """A field computed from the row's ``columns`` (and shown as ``rule`` allows).
+
+    ``sql``, when given, is the same value as a SQL expression over those columns (whose JSON
+    is what strawberry writes for it): the compiled reads (``schema.compiled``) use it, and
+    their differential test holds both to the same bytes. Without it a query selecting the
+    field takes the normal path.
+    """
 
     columns: tuple[str, ...]
     rule: ReadRule | None = None
+    sql: Callable[[Columns], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -124,10 +135,11 @@ def node_view(type_name: str) -> View | None:
 
 
 def computed(
-    *columns: str, description: str, graphql_type: Any = None, name: str | None = None
+    *columns: str, description: str, graphql_type: Any = None, name: str | None = None,
+    sql: Callable[[Columns], Any] | None = None,
 ) -> Callable[[Any], Any]:
     """A field computed by the decorated static method from the row (``root``), reading
-    ``columns``."""
+    ``columns`` (and, for compiled reads, ``sql`` of them: see ``Computed``)."""
 
     def wrap(method: Any) -> Any:
         return strawberry.field(
@@ -135,7 +147,7 @@ def computed(
             description=description,
             graphql_type=graphql_type,
             name=name,
-            metadata={_META: Computed(columns)},
+            metadata={_META: Computed(columns, sql=sql)},
         )
 
     return wrap
@@ -299,7 +311,7 @@ def _describe(
         elif isinstance(meta, Computed):
             # A restricted field shows its own column.
             columns_read = (field.python_name,) if meta.rule is not None else meta.columns
-            computed_fields[graphql_name] = Computed(columns_read, meta.rule)
+            computed_fields[graphql_name] = Computed(columns_read, meta.rule, meta.sql)
         elif field.base_resolver is None:
             if field.python_name not in known:
                 raise TypeError(

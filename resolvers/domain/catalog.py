@@ -3,49 +3,42 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from graphql_api import models
 from graphql_api.services import commands
 from graphql_api.services.domain import catalog as service
 from resolvers.context import Info
-from resolvers.pagination import Page, paginate
+from resolvers.pagination import Listing
 
 
-async def activities(
-    info: Info,
+def activities(
+    workspace_id: int,
     *,
     search: str | None,
     archived: bool | None,
     billable: bool | None,
     updated_since: dt.datetime | None,
-    first: int,
-    after: str | None,
-) -> Page[Any]:
+) -> Listing:
     """Activities of the workspace by name, then id."""
     stmt = service.activities_query(
-        info.context.workspace_id, search=search, archived=archived, billable=billable,
+        workspace_id, search=search, archived=archived, billable=billable,
         updated_since=updated_since,
     )
-    keys = [models.Activity.name, models.Activity.id]
-    return await paginate(info.context, stmt, keys=keys, first=first, after=after)
+    return Listing(stmt, [models.Activity.name, models.Activity.id])
 
 
-async def expense_categories(
-    info: Info,
+def expense_categories(
+    workspace_id: int,
     *,
     search: str | None,
     archived: bool | None,
     updated_since: dt.datetime | None,
-    first: int,
-    after: str | None,
-) -> Page[Any]:
+) -> Listing:
     """Expense categories of the workspace by name, then id."""
     stmt = service.categories_query(
-        info.context.workspace_id, search=search, archived=archived, updated_since=updated_since
+        workspace_id, search=search, archived=archived, updated_since=updated_since
     )
-    keys = [models.ExpenseCategory.name, models.ExpenseCategory.id]
-    return await paginate(info.context, stmt, keys=keys, first=first, after=after)
+    return Listing(stmt, [models.ExpenseCategory.name, models.ExpenseCategory.id])
 
 
 async def create_activity(info: Info, command: commands.CreateActivity) -> models.Activity:

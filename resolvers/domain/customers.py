@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from graphql_api import models
 from graphql_api.services import commands
 from graphql_api.services.domain import customers as service
 from resolvers.context import Info
-from resolvers.pagination import Page, paginate
+from resolvers.pagination import Listing
 
 
-async def customers(
-    info: Info,
+def listing(
+    workspace_id: int,
     *,
     search: str | None,
     archived: bool | None,
     updated_since: dt.datetime | None,
-    first: int,
-    after: str | None,
-) -> Page[Any]:
+) -> Listing:
     """Customers of the workspace by name, then id."""
     stmt = service.customers_query(
-        info.context.workspace_id, search=search, archived=archived, updated_since=updated_since
+        workspace_id, search=search, archived=archived, updated_since=updated_since
     )
-    keys = [models.Customer.name, models.Customer.id]
-    return await paginate(info.context, stmt, keys=keys, first=first, after=after)
+    return Listing(stmt, [models.Customer.name, models.Customer.id])
 
 
 async def create_customer(info: Info, command: commands.CreateCustomer) -> models.Customer:

@@ -3,38 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from graphql_api import models
 from graphql_api.services import commands
 from graphql_api.services.domain import projects as service
 from resolvers.context import Info
 from resolvers.ids import optional_id
-from resolvers.pagination import Page, paginate
+from resolvers.pagination import Listing
 
 
-async def projects(
-    info: Info,
+def listing(
+    workspace_id: int,
     *,
     search: str | None,
     customer_id: str | None,
     billing_method: models.BillingMethod | None,
     archived: bool | None,
     updated_since: dt.datetime | None,
-    first: int,
-    after: str | None,
-) -> Page[Any]:
+) -> Listing:
     """Projects of the workspace by name, then id (``customer_id`` a global id)."""
     stmt = service.projects_query(
-        info.context.workspace_id,
+        workspace_id,
         search=search,
         customer_id=optional_id(customer_id, "Customer", field="customerId"),
         billing_method=billing_method,
         archived=archived,
         updated_since=updated_since,
     )
-    keys = [models.Project.name, models.Project.id]
-    return await paginate(info.context, stmt, keys=keys, first=first, after=after)
+    return Listing(stmt, [models.Project.name, models.Project.id])
 
 
 async def create_project(info: Info, command: commands.CreateProject) -> models.Project:

@@ -13,7 +13,7 @@ from graphql_api.services import commands
 from graphql_api.services.domain import registrations as service
 from resolvers import loaders, results
 from resolvers.context import Info
-from resolvers.pagination import Page, paginate
+from resolvers.pagination import Listing, Page, paginate_listing
 from resolvers.reads import caller
 
 M = TypeVar("M", models.TimeEntry, models.Expense, models.Trip)
@@ -21,18 +21,26 @@ M = TypeVar("M", models.TimeEntry, models.Expense, models.Trip)
 Preloader = Callable[[AsyncSession, list[Any]], Awaitable[None]]
 
 
-async def page(
-    info: Info, model: type[M], criteria: service.RegistrationFilter, *, first: int,
-    after: str | None, order: service.RegistrationOrder = service.RegistrationOrder.OLDEST_FIRST,
-) -> Page[M]:
-    """Registrations of one kind by date, then id (oldest or newest first), with the page's
-    selected relations read in the list's own session."""
-    stmt = service.registrations_query(model, info.context.workspace_id, criteria)
+def listing(
+    workspace_id: int, model: type[M], criteria: service.RegistrationFilter,
+    order: service.RegistrationOrder = service.RegistrationOrder.OLDEST_FIRST,
+) -> Listing:
+    """Registrations of one kind by date, then id (oldest or newest first)."""
+    stmt = service.registrations_query(model, workspace_id, criteria)
     table: Any = model
-    return await paginate(
-        info.context, stmt, keys=[table.date, table.id], first=first, after=after,
+    return Listing(
+        stmt, [table.date, table.id],
         descending=order is service.RegistrationOrder.NEWEST_FIRST,
-        preload=_relations_preloader(info, model),
+    )
+
+
+async def page(
+    info: Info, model: type[M], rows: Listing, *, first: int, after: str | None
+) -> Page[M]:
+    """A page of registrations of one kind, with the page's selected relations read in the
+    list's own session."""
+    return await paginate_listing(
+        info.context, rows, first=first, after=after, preload=_relations_preloader(info, model)
     )
 
 

@@ -8,7 +8,8 @@ which answers with a ForbiddenError).
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.permission import BasePermission
@@ -20,7 +21,7 @@ from resolvers import results as resolved
 from resolvers.context import Info
 from resolvers.domain import catalog, customers, projects, registrations
 from resolvers.ids import decode_id
-from resolvers.pagination import Page
+from resolvers.pagination import Listing, Page, paginate_listing
 from resolvers.permissions import IsAuthenticated, IsManager
 from resolvers.reads import ClientErrors
 from schema.domain import inputs, results, types
@@ -57,6 +58,73 @@ def _criteria(value: inputs.RegistrationFilter | None) -> RegistrationCriteria:
     return (value or inputs.RegistrationFilter()).criteria()
 
 
+# The rows of each list, from the field's arguments but `first` and `after`: the resolvers
+# below and the compiled reads (`schema.compiled`, through LISTINGS) both build them here.
+
+
+def customers_listing(workspace_id: int, filter: inputs.CustomerFilter | None = None) -> Listing:
+    """The rows ``customers`` shows."""
+    f = filter or inputs.CustomerFilter()
+    return customers.listing(
+        workspace_id, search=f.search, archived=f.archived, updated_since=f.updated_since
+    )
+
+
+def projects_listing(workspace_id: int, filter: inputs.ProjectFilter | None = None) -> Listing:
+    """The rows ``projects`` shows."""
+    f = filter or inputs.ProjectFilter()
+    return projects.listing(
+        workspace_id, search=f.search, customer_id=f.customer_id,
+        billing_method=f.billing_method, archived=f.archived, updated_since=f.updated_since,
+    )
+
+
+def activities_listing(workspace_id: int, filter: inputs.ActivityFilter | None = None) -> Listing:
+    """The rows ``activities`` shows."""
+    f = filter or inputs.ActivityFilter()
+    return catalog.activities(
+        workspace_id, search=f.search, archived=f.archived, billable=f.billable,
+        updated_since=f.updated_since,
+    )
+
+
+def categories_listing(
+    workspace_id: int, filter: inputs.ExpenseCategoryFilter | None = None
+) -> Listing:
+    """The rows ``expenseCategories`` shows."""
+    f = filter or inputs.ExpenseCategoryFilter()
+    return catalog.expense_categories(
+        workspace_id, search=f.search, archived=f.archived, updated_since=f.updated_since
+    )
+
+
+def _registrations_listing(model: Any) -> Callable[..., Listing]:
+    def rows(
+        workspace_id: int, filter: inputs.RegistrationFilter | None = None,
+        order: RegistrationOrder = RegistrationOrder.OLDEST_FIRST,
+    ) -> Listing:
+        return registrations.listing(workspace_id, model, _criteria(filter), order)
+
+    rows.__doc__ = f"The rows the list of {model.__name__} rows shows."
+    return rows
+
+
+time_entries_listing = _registrations_listing(models.TimeEntry)
+expenses_listing = _registrations_listing(models.Expense)
+trips_listing = _registrations_listing(models.Trip)
+
+LISTINGS: dict[str, Callable[..., Listing]] = {
+    "customers": customers_listing,
+    "projects": projects_listing,
+    "activities": activities_listing,
+    "expenseCategories": categories_listing,
+    "timeEntries": time_entries_listing,
+    "expenses": expenses_listing,
+    "trips": trips_listing,
+}
+"""List fields by GraphQL name → their rows (see ``schema.compiled``)."""
+
+
 @strawberry.type
 class DomainQuery:
     @strawberry.field(
@@ -69,11 +137,8 @@ class DomainQuery:
         self, info: Info, filter: CUSTOMER_FILTER = None, first: FIRST = 20,
         after: AFTER = None,
     ) -> Page[models.Customer]:
-        f = filter or inputs.CustomerFilter()
-        return await customers.customers(
-            info, search=f.search, archived=f.archived, updated_since=f.updated_since,
-            first=first, after=after,
-        )
+        rows = customers_listing(info.context.workspace_id, filter)
+        return await paginate_listing(info.context, rows, first=first, after=after)
 
     @strawberry.field(
         graphql_type=Connection[types.Project],
@@ -85,11 +150,8 @@ class DomainQuery:
         self, info: Info, filter: PROJECT_FILTER = None, first: FIRST = 20,
         after: AFTER = None,
     ) -> Page[models.Project]:
-        f = filter or inputs.ProjectFilter()
-        return await projects.projects(
-            info, search=f.search, customer_id=f.customer_id, billing_method=f.billing_method,
-            archived=f.archived, updated_since=f.updated_since, first=first, after=after,
-        )
+        rows = projects_listing(info.context.workspace_id, filter)
+        return await paginate_listing(info.context, rows, first=first, after=after)
 
     @strawberry.field(
         graphql_type=Connection[types.Activity],
@@ -101,11 +163,8 @@ class DomainQuery:
         self, info: Info, filter: ACTIVITY_FILTER = None, first: FIRST = 20,
         after: AFTER = None,
     ) -> Page[models.Activity]:
-        f = filter or inputs.ActivityFilter()
-        return await catalog.activities(
-            info, search=f.search, archived=f.archived, billable=f.billable,
-            updated_since=f.updated_since, first=first, after=after,
-        )
+        rows = activities_listing(info.context.workspace_id, filter)
+        return await paginate_listing(info.context, rows, first=first, after=after)
 
     @strawberry.field(
         graphql_type=Connection[types.ExpenseCategory],
@@ -117,11 +176,8 @@ class DomainQuery:
         self, info: Info, filter: CATEGORY_FILTER = None, first: FIRST = 20,
         after: AFTER = None,
     ) -> Page[models.ExpenseCategory]:
-        f = filter or inputs.ExpenseCategoryFilter()
-        return await catalog.expense_categories(
-            info, search=f.search, archived=f.archived, updated_since=f.updated_since,
-            first=first, after=after,
-        )
+        rows = categories_listing(info.context.workspace_id, filter)
+        return await paginate_listing(info.context, rows, first=first, after=after)
 
     @strawberry.field(
         graphql_type=Connection[types.TimeEntry],
@@ -134,9 +190,8 @@ class DomainQuery:
         self, info: Info, filter: REGISTRATION_FILTER = None, first: FIRST = 20,
         after: AFTER = None, order: ORDER = RegistrationOrder.OLDEST_FIRST,
     ) -> Page[models.TimeEntry]:
-        return await registrations.page(
-            info, models.TimeEntry, _criteria(filter), first=first, after=after, order=order
-        )
+        rows = time_entries_listing(info.context.workspace_id, filter, order)
+        return await registrations.page(info, models.TimeEntry, rows, first=first, after=after)
 
     @strawberry.field(
         graphql_type=Connection[types.Expense],
@@ -149,9 +204,8 @@ class DomainQuery:
         self, info: Info, filter: REGISTRATION_FILTER = None, first: FIRST = 20,
         after: AFTER = None, order: ORDER = RegistrationOrder.OLDEST_FIRST,
     ) -> Page[models.Expense]:
-        return await registrations.page(
-            info, models.Expense, _criteria(filter), first=first, after=after, order=order
-        )
+        rows = expenses_listing(info.context.workspace_id, filter, order)
+        return await registrations.page(info, models.Expense, rows, first=first, after=after)
 
     @strawberry.field(
         graphql_type=Connection[types.Trip],
@@ -164,9 +218,8 @@ class DomainQuery:
         self, info: Info, filter: REGISTRATION_FILTER = None, first: FIRST = 20,
         after: AFTER = None, order: ORDER = RegistrationOrder.OLDEST_FIRST,
     ) -> Page[models.Trip]:
-        return await registrations.page(
-            info, models.Trip, _criteria(filter), first=first, after=after, order=order
-        )
+        rows = trips_listing(info.context.workspace_id, filter, order)
+        return await registrations.page(info, models.Trip, rows, first=first, after=after)
 
     @strawberry.field(
         graphql_type=types.TimeEntrySummary,

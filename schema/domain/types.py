@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import strawberry
+from sqlalchemy import Text, cast, func, or_
 from strawberry import Parent
 from strawberry.relay import NodeID
 
@@ -17,7 +20,7 @@ from resolvers.ids import global_id
 from schema.proof.types import ExpenseReceipt
 from schema.relay import Node
 from schema.tenancy.types import User
-from schema.views import computed, interface, result_type, row_type, to_one
+from schema.views import Columns, computed, interface, result_type, row_type, to_one
 
 CENT = Decimal("0.01")
 AMOUNT = "Quantity × price rounded half-up to cents (also when not billable)."
@@ -26,6 +29,17 @@ AMOUNT = "Quantity × price rounded half-up to cents (also when not billable)."
 def line_amount(quantity: Decimal, price: Decimal) -> Decimal:
     """Quantity × price rounded half-up to cents: what an invoice line will show."""
     return (quantity * price).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_amount_sql(quantity: str, price: str) -> Callable[[Columns], Any]:
+    """``line_amount`` of two columns in SQL, as its text (PostgreSQL's ``round`` of a
+    numeric rounds half away from zero, as ROUND_HALF_UP does)."""
+    return lambda column: cast(func.round(column(quantity) * column(price), 2), Text)
+
+
+def _locked_sql(column: Columns) -> Any:
+    invoiced = column("status") == models.RegistrationStatus.INVOICED.name
+    return or_(invoiced, column("invoice_line_id").is_not(None))
 
 
 @row_type(models.Customer, description="A customer of the workspace; invoices go to customers.")
@@ -184,6 +198,7 @@ class Registration(Node):
         "status",
         "invoice_line_id",
         description="True when invoiced or reserved for a pending invoice: it cannot change.",
+        sql=_locked_sql,
     )
     @staticmethod
     def locked(root: Parent[models.TimeEntry | models.Expense | models.Trip]) -> bool:
@@ -230,6 +245,7 @@ class TimeEntry(Registration):
     @computed(
         "hours", "rate",
         description=AMOUNT,
+        sql=line_amount_sql("hours", "rate"),
     )
     @staticmethod
     def amount(root: Parent[models.TimeEntry]) -> Decimal:
@@ -252,6 +268,7 @@ class Expense(Registration):
     @computed(
         "quantity", "unit_price",
         description=AMOUNT,
+        sql=line_amount_sql("quantity", "unit_price"),
     )
     @staticmethod
     def amount(root: Parent[models.Expense]) -> Decimal:
@@ -284,6 +301,7 @@ class Trip(Registration):
     @computed(
         "distance_km", "rate",
         description=AMOUNT,
+        sql=line_amount_sql("distance_km", "rate"),
     )
     @staticmethod
     def amount(root: Parent[models.Trip]) -> Decimal:

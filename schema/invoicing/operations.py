@@ -11,7 +11,7 @@ from graphql_api.services import invoicing as service
 from resolvers import invoicing
 from resolvers.context import Info
 from resolvers.ids import decode_id
-from resolvers.pagination import Page
+from resolvers.pagination import Listing, Page, paginate_listing
 from resolvers.permissions import IsAdmin, IsManager
 from resolvers.reads import ClientErrors
 from schema.invoicing import types
@@ -34,6 +34,16 @@ RESUME = Annotated[
 RELEASE = Annotated[
     types.ReleaseInvoiceInput, strawberry.argument(description="Which invoice, and why.")
 ]
+
+
+def invoices_listing(workspace_id: int, filter: types.InvoiceFilter | None = None) -> Listing:
+    """The rows ``invoices`` shows: both read paths build them here."""
+    return invoicing.invoices(workspace_id, (filter or types.InvoiceFilter()).criteria())
+
+
+LISTINGS = {"invoices": invoices_listing}
+"""List fields by GraphQL name → their rows (from the field's arguments but ``first`` and
+``after``): what the compiled reads (``schema.compiled``) answer in one statement."""
 
 
 @strawberry.type
@@ -75,8 +85,8 @@ class InvoicingQuery:
     async def invoices(
         self, info: Info, filter: FILTER = None, first: FIRST = 20, after: AFTER = None
     ) -> Page[models.Invoice]:
-        criteria = (filter or types.InvoiceFilter()).criteria()
-        return await invoicing.invoices(info, criteria, first, after)
+        rows = invoices_listing(info.context.workspace_id, filter)
+        return await paginate_listing(info.context, rows, first=first, after=after)
 
 
 @strawberry.type

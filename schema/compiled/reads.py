@@ -1,0 +1,181 @@
+"""When a request is answered by a compiled statement, and what runs before it.
+
+``CompiledReads.execute`` answers (an ``ExecutionResult`` the view sends as it sends any) or
+returns None, and the request takes the normal path unchanged. It answers only when all of
+this holds, so nothing is decided twice:
+
+- ``COMPILED_READS`` is on and the request came with a valid token (else the normal path
+  answers the authentication error);
+- the text is in the schema's document cache and already passed validation under the same
+  rules (``DocumentGuard`` marks it): the first request of a text validates on the normal
+  path, later ones reuse that verdict exactly as the normal path does;
+- the same limit checks as ``DocumentGuard`` pass (``schema.limits.check_document``: depth,
+  aliases, cost with these variables, NULs in strings), and the variables coerce as
+  graphql-core's executor coerces them;
+- it is a query whose every root field the compiler covers, with no directive but
+  @skip/@include, every permission class and read rule allows this caller's role, and the
+  arguments raise no domain error (a bad cursor, `first`, filter id): the normal path
+  answers those errors with its own words.
+
+The response is the statement's JSON, decoded and handed to the view: written by the same
+encoder as every other answer, with the same ``extensions``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+)
+from graphql.execution.collect_fields import FragmentDetails
+from graphql.execution.values import get_variable_values
+from sqlalchemy.exc import SQLAlchemyError
+from strawberry.types import ExecutionResult
+
+from resolvers.context import Context
+from resolvers.pagination import Listing
+from schema.compiled.builder import Operation, compile_query
+from schema.compiled.errors import Unsupported
+from schema.guarded import GuardedSchema
+from schema.limits import check_document, cost_extension
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_DIRECTIVES = frozenset({"skip", "include"})
+
+
+class CompiledReads:
+    """Answers the queries the compiler covers with one statement (see the module)."""
+
+    def __init__(
+        self, schema: GuardedSchema, listings: Mapping[str, Callable[..., Listing]]
+    ) -> None:
+        self.schema = schema
+        self.listings = listings
+
+    async def execute(
+        self,
+        context: Context,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+    ) -> ExecutionResult | None:
+        """The answer, or None for the normal path."""
+        prepared = self._prepare(context, query, operation_name, variables)
+        if prepared is None:
+            return None
+        operation, extensions = prepared
+        try:
+            statement = compile_query(operation)
+        except Unsupported as why:
+            logger.debug("not compiled: %s", why)
+            return None
+        try:
+            async with context.session() as session:
+                text = await session.scalar(statement)
+        except SQLAlchemyError as exc:
+            # A statement the database refused is our fault; the normal path still answers.
+            logger.warning(
+                "compiled read failed (%s); answering on the normal path", type(exc).__name__
+            )
+            return None
+        return ExecutionResult(data=json.loads(text), errors=None, extensions=extensions)
+
+    def _prepare(
+        self,
+        context: Context,
+        query: str,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+    ) -> tuple[Operation, dict[str, Any]] | None:
+        """The operation to compile and the response's extensions, when every check of the
+        module docstring passed."""
+        settings = context.state.settings
+        caller = context.caller
+        limits = self.schema.default_limits.configured(settings)
+        entry = (
+            self.schema.documents.get(query, limits.max_tokens)
+            if settings.compiled_reads and caller is not None and len(query) <= limits.max_length
+            else None
+        )
+        if entry is None or limits.introspection not in entry.valid_under:
+            return None
+        document = entry.document
+        if entry.compilable is None:
+            entry.compilable = _only_plain_directives(document)
+        operation = _operation(document, operation_name) if entry.compilable else None
+        if operation is None or caller is None:
+            return None
+        measure, refusal = check_document(
+            self.schema._schema, document, operation_name=operation_name,
+            variables=variables, limits=limits, context=context,
+        )
+        coerced = get_variable_values(
+            self.schema._schema, operation.variable_definitions or (), variables or {}
+        )
+        if measure is None or refusal is not None or isinstance(coerced, list):
+            return None  # refused, or variables that do not coerce: the normal path says so
+        fragments = {
+            d.name.value: FragmentDetails(d)
+            for d in document.definitions
+            if isinstance(d, FragmentDefinitionNode)
+        }
+        compiled = Operation(self.schema, fragments, coerced, operation, caller, self.listings)
+        return compiled, cost_extension(measure, limits)
+
+
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    """The one query operation the request runs, else None."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is not None:
+        operations = [o for o in operations if o.name is not None and o.name.value == name]
+    if len(operations) != 1 or operations[0].operation is not OperationType.QUERY:
+        return None
+    return operations[0]
+
+
+def _only_plain_directives(document: DocumentNode) -> bool:
+    """True when no operation, fragment or field carries a directive but @skip/@include,
+    and no fragment declares variables (one pass over the document, once per text)."""
+
+    def plain(directives: Iterable[Any] | None) -> bool:
+        return all(d.name.value in SUPPORTED_DIRECTIVES for d in directives or ())
+
+    def walk(selection_set: SelectionSetNode | None) -> bool:
+        if selection_set is None:
+            return True
+        for selection in selection_set.selections:
+            if not plain(selection.directives):
+                return False
+            if isinstance(selection, FieldNode | InlineFragmentNode):
+                if not walk(selection.selection_set):
+                    return False
+            elif not isinstance(selection, FragmentSpreadNode) or selection.arguments:
+                return False
+        return True
+
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            if not plain(definition.directives) or any(
+                v.directives for v in definition.variable_definitions or ()
+            ):
+                return False
+        elif isinstance(definition, FragmentDefinitionNode):
+            if definition.variable_definitions or not plain(definition.directives):
+                return False
+        else:
+            return False
+        if not walk(definition.selection_set):
+            return False
+    return True
