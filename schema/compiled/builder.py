@@ -308,7 +308,7 @@ def _connection(op: Operation, page: Page, connection: GraphQLObjectType,
     pairs: list[tuple[str, ColumnElement[Any]]] = []
     for key, selected in op.subfields(connection, fields).grouped_field_set.items():
         name = selected[0].node.name.value
-        child = get_named_type(connection.fields[name].type)
+        child = get_named_type(connection.fields[name].type) if name in connection.fields else None
         if name == "__typename":
             value = sql.key(connection.name)
         elif name == "edges":

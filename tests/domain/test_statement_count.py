@@ -1,4 +1,7 @@
-"""Relations of a page resolve through DataLoaders: the SQL statement count is fixed."""
+"""Relations of a page resolve through DataLoaders: the SQL statement count is fixed.
+
+These pin the normal path, so compiled reads are off here; ``tests/compiled`` pins theirs.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
 from graphql_api.app import AppState
@@ -34,6 +38,12 @@ query($first: Int!) {
 fragment Entry on TimeEntry { id project { customer { name } } }
 """
 BARE = "query($first: Int!) { timeEntries(first: $first) { edges { node { id hours } } } }"
+
+
+@pytest.fixture(autouse=True)
+def normal_path(state: AppState) -> None:
+    """Every query of this module executes field by field."""
+    state.settings.compiled_reads = False
 
 
 @contextmanager
