@@ -11,7 +11,7 @@ to the caller's workspace). A list is its ``Listing`` paged in a CTE. Anything e
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -53,6 +53,11 @@ DEFINITION = "strawberry-definition"
 """Where strawberry keeps a GraphQL field's definition (``GraphQLCoreConverter``)."""
 
 
+_ALIASES: dict[tuple[type[Any], int], FromClause] = {}
+"""The n-th alias of each model's table, made once: building an alias builds a proxy of
+every column, which cost more than the rest of compiling together."""
+
+
 @dataclass(frozen=True)
 class Operation:
     """What compiling one operation for one caller knows."""
@@ -63,6 +68,16 @@ class Operation:
     operation: OperationDefinitionNode
     caller: Caller
     listings: Mapping[str, Callable[..., Listing]]
+    _aliases_used: dict[type[Any], int] = field(default_factory=dict)
+
+    def alias(self, model: type[Any]) -> FromClause:
+        """A table alias of ``model`` not used elsewhere in this statement."""
+        n = self._aliases_used.get(model, 0)
+        self._aliases_used[model] = n + 1
+        table = _ALIASES.get((model, n))
+        if table is None:
+            table = _ALIASES[(model, n)] = sa_inspect(model).local_table.alias()
+        return table
 
     @property
     def graphql(self) -> GraphQLSchema:
@@ -209,7 +224,7 @@ def _field(op: Operation, row: Row, typ: GraphQLObjectType, name: str,
             raise Unsupported("a relation to an abstract type")
         relation = view.to_one[name]
         target = _view(named.name, op.caller)
-        table = sa_inspect(relation.model).local_table.alias()
+        table = op.alias(relation.model)
         return _one(op, Row(target, table), named, selected, row.column(relation.fk))
     raise Unsupported(f"{typ.name}.{name} is resolved in Python")
 
@@ -255,7 +270,7 @@ def _node(op: Operation, field: GraphQLField, definition: StrawberryField,
     if view is None or not isinstance(typ, GraphQLObjectType):
         return literal_column("NULL")
     _readable(view, op.caller)
-    table = sa_inspect(view.model).local_table.alias()
+    table = op.alias(view.model)
     return _one(op, Row(view, table), typ, fields, pk)
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -40,6 +41,7 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FragmentDetails
 from graphql.execution.values import get_variable_values
+from sqlalchemy import Select
 from sqlalchemy.exc import SQLAlchemyError
 from strawberry.types import ExecutionResult
 
@@ -53,6 +55,8 @@ from schema.limits import check_document, cost_extension
 logger = logging.getLogger(__name__)
 
 SUPPORTED_DIRECTIVES = frozenset({"skip", "include"})
+STATEMENT_CACHE_SIZE = 2_000
+"""Statements kept for requests that come again (LRU); a statement is a few kB."""
 
 
 class CompiledReads:
@@ -63,6 +67,7 @@ class CompiledReads:
     ) -> None:
         self.schema = schema
         self.listings = listings
+        self.statements: OrderedDict[tuple[Any, ...], Select[Any] | None] = OrderedDict()
 
     async def execute(
         self,
@@ -76,14 +81,15 @@ class CompiledReads:
         if prepared is None:
             return None
         operation, extensions = prepared
-        try:
-            statement = compile_query(operation)
-        except Unsupported as why:
-            logger.debug("not compiled: %s", why)
+        statement = self._statement(operation, query, operation_name, variables)
+        if statement is None:
             return None
         try:
-            async with context.session() as session:
-                text = await session.scalar(statement)
+            # One statement reads one snapshot: no transaction around it (no BEGIN/COMMIT
+            # round trips).
+            async with context.state.engine.connect() as connection:
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                text = (await autocommit.execute(statement)).scalar_one()
         except SQLAlchemyError as exc:
             # A statement the database refused is our fault; the normal path still answers.
             logger.warning(
@@ -91,6 +97,32 @@ class CompiledReads:
             )
             return None
         return ExecutionResult(data=json.loads(text), errors=None, extensions=extensions)
+
+    def _statement(
+        self, operation: Operation, query: str, operation_name: str | None,
+        variables: dict[str, Any] | None,
+    ) -> Select[Any] | None:
+        """The statement (None: not compiled), from the cache when the same request came
+        before: it depends on nothing else than the text, the operation, the variables and
+        the caller's workspace and role."""
+        caller = operation.caller
+        try:
+            values = json.dumps(variables, sort_keys=True)
+        except (TypeError, ValueError):  # e.g. an Upload: never a read the compiler covers
+            return None
+        key = (query, operation_name, values, caller.workspace_id, caller.role)
+        if key in self.statements:
+            self.statements.move_to_end(key)
+            return self.statements[key]
+        try:
+            statement: Select[Any] | None = compile_query(operation)
+        except Unsupported as why:
+            logger.debug("not compiled: %s", why)
+            statement = None
+        self.statements[key] = statement
+        if len(self.statements) > STATEMENT_CACHE_SIZE:
+            self.statements.popitem(last=False)
+        return statement
 
     def _prepare(
         self,
