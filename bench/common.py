@@ -39,7 +39,7 @@ class Sizes:
                 invoice_entries=500, invoice_customers=5,
                 invoice_repetitions=2,
                 unbilled_entries=100_000, unbilled_repetitions=5,
-                timeout_seconds=90.0,
+                timeout_seconds=180.0,
             )
         return cls(
             quick=False, list_entries=200_000, list_seconds=8.0, list_repetitions=5,

@@ -59,8 +59,8 @@ BENCHMARKS: dict[str, Callable[[], Benchmark]] = {
 
 AIMS: dict[str, tuple[str, Callable[[dict[str, Any]], bool | None]]] = {
     "graphql_list_ratio": (
-        "graphql_list_ratio >= 0.6",
-        lambda f: f["graphql_list_ratio"] >= 0.6 if "graphql_list_ratio" in f else None,
+        "graphql_list_ratio >= 0.8",
+        lambda f: f["graphql_list_ratio"] >= 0.8 if "graphql_list_ratio" in f else None,
     ),
     "graphql_list_statements": (
         "statements equal for first: 10 and first: 100",
