@@ -88,7 +88,9 @@ class AmbiguousOperation(CannotGetOperationTypeError):
 
 
 @dataclass
-class _Entry:
+class CachedDocument:
+    """A parsed text in the cache, with what was learnt of it."""
+
     document: DocumentNode
     size: int
     # Validation configurations (introspection allowed or not) this text passed.
@@ -102,22 +104,22 @@ class DocumentCache:
     estimated bytes of the entries (a few distinct 10 MB texts once kept 600 MB alive)."""
 
     def __init__(self) -> None:
-        self.entries: OrderedDict[tuple[str, int], _Entry] = OrderedDict()
+        self.entries: OrderedDict[tuple[str, int], CachedDocument] = OrderedDict()
         self.bytes = 0
 
-    def get(self, text: str, max_tokens: int) -> _Entry | None:
+    def get(self, text: str, max_tokens: int) -> CachedDocument | None:
         entry = self.entries.get((text, max_tokens))
         if entry is not None:
             self.entries.move_to_end((text, max_tokens))
         return entry
 
-    def parse(self, text: str, limits: DocumentLimits) -> _Entry:
+    def parse(self, text: str, limits: DocumentLimits) -> CachedDocument:
         """The cached entry, or parse (raising ``GraphQLError``) and remember it."""
         entry = self.get(text, limits.max_tokens)
         if entry is not None:
             return entry
         document = parse(text, max_tokens=limits.max_tokens)
-        entry = _Entry(document, size=len(text) * (AST_BYTES_PER_CHARACTER + 1))
+        entry = CachedDocument(document, size=len(text) * (AST_BYTES_PER_CHARACTER + 1))
         if entry.size <= limits.cache_bytes:
             self.entries[(text, limits.max_tokens)] = entry
             self.bytes += entry.size
@@ -139,7 +141,7 @@ class DocumentGuard(SchemaExtension):
         self.cache = cache
         self.defaults = defaults
         self.limits = defaults
-        self.entry: _Entry | None = None
+        self.entry: CachedDocument | None = None
         self.measure: Measure | None = None
 
     def _current_limits(self) -> DocumentLimits:
@@ -230,11 +232,11 @@ def check_document(
         return None, refused(refusal)
     except RecursionError:
         return None, refused("The document nests fragments too deeply.")
-    _note_for_access_log(context, operation, measure)
+    note_for_access_log(context, operation, measure)
     return measure, _over_limit(measure, limits) or _bad_text(variables, document)
 
 
-def _note_for_access_log(
+def note_for_access_log(
     context: Any, operation: OperationDefinitionNode | None, measure: Measure
 ) -> None:
     """Operation name, type and cost for the request's access line (never the text)."""

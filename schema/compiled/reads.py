@@ -9,6 +9,8 @@ this holds, so nothing is decided twice:
 - the text is in the schema's document cache and already passed validation under the same
   rules (``DocumentGuard`` marks it): the first request of a text validates on the normal
   path, later ones reuse that verdict exactly as the normal path does;
+- (the rest is decided once per request shape — text, operation, variables, the caller's
+  workspace and role, the limits — and kept in an LRU of plans)
 - the same limit checks as ``DocumentGuard`` pass (``schema.limits.check_document``: depth,
   aliases, cost with these variables, NULs in strings), and the variables coerce as
   graphql-core's executor coerces them;
@@ -27,6 +29,7 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
@@ -45,18 +48,40 @@ from sqlalchemy import Select
 from sqlalchemy.exc import SQLAlchemyError
 from strawberry.types import ExecutionResult
 
+from graphql_api.services.auth import Caller
 from resolvers.context import Context
 from resolvers.pagination import Listing
 from schema.compiled.builder import Operation, compile_query
 from schema.compiled.errors import Unsupported
+from schema.document_cost import Measure
 from schema.guarded import GuardedSchema
-from schema.limits import check_document, cost_extension
+from schema.limits import (
+    CachedDocument,
+    DocumentLimits,
+    check_document,
+    cost_extension,
+    note_for_access_log,
+)
 
 logger = logging.getLogger(__name__)
 
 SUPPORTED_DIRECTIVES = frozenset({"skip", "include"})
-STATEMENT_CACHE_SIZE = 2_000
-"""Statements kept for requests that come again (LRU); a statement is a few kB."""
+PLAN_CACHE_SIZE = 2_000
+"""Plans kept for requests that come again (LRU); a statement is a few kB."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one request shape compiles to: the statement (None: the normal path answers)
+    and what the access line and ``extensions`` report."""
+
+    statement: Select[Any] | None
+    operation: OperationDefinitionNode | None = None
+    measure: Measure | None = None
+    extensions: dict[str, Any] | None = None
+
+
+NOT_COMPILED = Plan(None)
 
 
 class CompiledReads:
@@ -67,7 +92,7 @@ class CompiledReads:
     ) -> None:
         self.schema = schema
         self.listings = listings
-        self.statements: OrderedDict[tuple[Any, ...], Select[Any] | None] = OrderedDict()
+        self.plans: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()
 
     async def execute(
         self,
@@ -77,78 +102,73 @@ class CompiledReads:
         variables: dict[str, Any] | None,
     ) -> ExecutionResult | None:
         """The answer, or None for the normal path."""
-        prepared = self._prepare(context, query, operation_name, variables)
-        if prepared is None:
+        plan = self._plan(context, query, operation_name, variables)
+        if plan.statement is None or plan.measure is None:
             return None
-        operation, extensions = prepared
-        statement = self._statement(operation, query, operation_name, variables)
-        if statement is None:
-            return None
+        note_for_access_log(context, plan.operation, plan.measure)
         try:
             # One statement reads one snapshot: no transaction around it (no BEGIN/COMMIT
             # round trips).
             async with context.state.engine.connect() as connection:
                 autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                text = (await autocommit.execute(statement)).scalar_one()
+                text = (await autocommit.execute(plan.statement)).scalar_one()
         except SQLAlchemyError as exc:
             # A statement the database refused is our fault; the normal path still answers.
             logger.warning(
                 "compiled read failed (%s); answering on the normal path", type(exc).__name__
             )
             return None
-        return ExecutionResult(data=json.loads(text), errors=None, extensions=extensions)
+        return ExecutionResult(data=json.loads(text), errors=None, extensions=plan.extensions)
 
-    def _statement(
-        self, operation: Operation, query: str, operation_name: str | None,
-        variables: dict[str, Any] | None,
-    ) -> Select[Any] | None:
-        """The statement (None: not compiled), from the cache when the same request came
-        before: it depends on nothing else than the text, the operation, the variables and
-        the caller's workspace and role."""
-        caller = operation.caller
-        try:
-            values = json.dumps(variables, sort_keys=True)
-        except (TypeError, ValueError):  # e.g. an Upload: never a read the compiler covers
-            return None
-        key = (query, operation_name, values, caller.workspace_id, caller.role)
-        if key in self.statements:
-            self.statements.move_to_end(key)
-            return self.statements[key]
-        try:
-            statement: Select[Any] | None = compile_query(operation)
-        except Unsupported as why:
-            logger.debug("not compiled: %s", why)
-            statement = None
-        self.statements[key] = statement
-        if len(self.statements) > STATEMENT_CACHE_SIZE:
-            self.statements.popitem(last=False)
-        return statement
-
-    def _prepare(
+    def _plan(
         self,
         context: Context,
         query: str,
         operation_name: str | None,
         variables: dict[str, Any] | None,
-    ) -> tuple[Operation, dict[str, Any]] | None:
-        """The operation to compile and the response's extensions, when every check of the
-        module docstring passed."""
+    ) -> Plan:
+        """The plan of this request, from the cache when the same request shape came before:
+        it depends on nothing but the text, the operation, the variables, the caller's
+        workspace and role, and the limits. Whether the text passed validation is asked
+        every time (the document cache may have dropped it)."""
         settings = context.state.settings
         caller = context.caller
+        if not settings.compiled_reads or caller is None:
+            return NOT_COMPILED
         limits = self.schema.default_limits.configured(settings)
         entry = (
             self.schema.documents.get(query, limits.max_tokens)
-            if settings.compiled_reads and caller is not None and len(query) <= limits.max_length
+            if len(query) <= limits.max_length
             else None
         )
         if entry is None or limits.introspection not in entry.valid_under:
-            return None
+            return NOT_COMPILED
+        try:
+            values = json.dumps(variables, sort_keys=True)
+        except (TypeError, ValueError):  # e.g. an Upload: never a read the compiler covers
+            return NOT_COMPILED
+        key = (query, operation_name, values, caller.workspace_id, caller.role, limits)
+        plan = self.plans.get(key)
+        if plan is not None:
+            self.plans.move_to_end(key)
+            return plan
+        plan = self._compile(entry, context, caller, operation_name, variables, limits)
+        self.plans[key] = plan
+        if len(self.plans) > PLAN_CACHE_SIZE:
+            self.plans.popitem(last=False)
+        return plan
+
+    def _compile(  # noqa: PLR0917 - the request's parts, passed on once
+        self, entry: CachedDocument, context: Context, caller: Caller,
+        operation_name: str | None, variables: dict[str, Any] | None, limits: DocumentLimits,
+    ) -> Plan:
+        """Every check of the module docstring, then the statement."""
         document = entry.document
         if entry.compilable is None:
             entry.compilable = _only_plain_directives(document)
         operation = _operation(document, operation_name) if entry.compilable else None
-        if operation is None or caller is None:
-            return None
+        if operation is None:
+            return NOT_COMPILED
         measure, refusal = check_document(
             self.schema._schema, document, operation_name=operation_name,
             variables=variables, limits=limits, context=context,
@@ -157,14 +177,20 @@ class CompiledReads:
             self.schema._schema, operation.variable_definitions or (), variables or {}
         )
         if measure is None or refusal is not None or isinstance(coerced, list):
-            return None  # refused, or variables that do not coerce: the normal path says so
+            return NOT_COMPILED  # refused, or variables that do not coerce: the normal path
         fragments = {
             d.name.value: FragmentDetails(d)
             for d in document.definitions
             if isinstance(d, FragmentDefinitionNode)
         }
-        compiled = Operation(self.schema, fragments, coerced, operation, caller, self.listings)
-        return compiled, cost_extension(measure, limits)
+        try:
+            statement = compile_query(
+                Operation(self.schema, fragments, coerced, operation, caller, self.listings)
+            )
+        except Unsupported as why:
+            logger.debug("not compiled: %s", why)
+            return NOT_COMPILED
+        return Plan(statement, operation, measure, cost_extension(measure, limits))
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
