@@ -66,8 +66,8 @@ from schema.limits import (
 logger = logging.getLogger(__name__)
 
 SUPPORTED_DIRECTIVES = frozenset({"skip", "include"})
-PLAN_CACHE_SIZE = 2_000
-"""Plans kept for requests that come again (LRU); a statement is a few kB."""
+PLAN_CACHE_SIZE = 500
+"""Plans kept for requests that come again (LRU): a statement tree is tens of kB."""
 
 
 @dataclass(frozen=True)
