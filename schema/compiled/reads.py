@@ -45,6 +45,7 @@ from graphql import (
 from graphql.execution.collect_fields import FragmentDetails
 from graphql.execution.values import get_variable_values
 from sqlalchemy import Select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import SQLAlchemyError
 from strawberry.types import ExecutionResult
 
@@ -71,11 +72,39 @@ PLAN_CACHE_SIZE = 500
 
 
 @dataclass(frozen=True)
+class Statement:
+    """A compiled statement as the driver takes it: its SQL and its positional values (the
+    plan belongs to one request shape, so its values are fixed too; compiling once spares
+    SQLAlchemy's per-execution cache lookup)."""
+
+    sql: str
+    values: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, select: Select[Any], dialect: Dialect) -> Statement:
+        """``select`` compiled for ``dialect``, its values processed as SQLAlchemy would
+        (e.g. enums to their names)."""
+        compiled = select.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        params = compiled.construct_params() or {}
+        processors = compiled._bind_processors  # what execution applies
+        values = []
+        for name in compiled.positiontup or ():
+            value = params[name]
+            processor = processors.get(name)
+            if processor is not None:
+                if not callable(processor):
+                    raise Unsupported("a tuple-typed value")
+                value = processor(value)
+            values.append(value)
+        return cls(str(compiled), tuple(values))
+
+
+@dataclass(frozen=True)
 class Plan:
     """What one request shape compiles to: the statement (None: the normal path answers)
     and what the access line and ``extensions`` report."""
 
-    statement: Select[Any] | None
+    statement: Statement | None
     operation: OperationDefinitionNode | None = None
     measure: Measure | None = None
     extensions: dict[str, Any] | None = None
@@ -111,7 +140,8 @@ class CompiledReads:
             # round trips).
             async with context.state.engine.connect() as connection:
                 autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                text = (await autocommit.execute(plan.statement)).scalar_one()
+                result = await autocommit.exec_driver_sql(plan.statement.sql, plan.statement.values)
+                text = result.scalar_one()
         except SQLAlchemyError as exc:
             # A statement the database refused is our fault; the normal path still answers.
             logger.warning(
@@ -184,9 +214,10 @@ class CompiledReads:
             if isinstance(d, FragmentDefinitionNode)
         }
         try:
-            statement = compile_query(
+            select = compile_query(
                 Operation(self.schema, fragments, coerced, operation, caller, self.listings)
             )
+            statement = Statement.of(select, context.state.engine.dialect)
         except Unsupported as why:
             logger.debug("not compiled: %s", why)
             return NOT_COMPILED
