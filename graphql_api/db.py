@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -109,3 +110,15 @@ async def transaction(
     """One session in one explicit transaction: committed on success, rolled back on error."""
     async with sessionmaker() as session, session.begin():
         yield session
+
+
+_AUTOCOMMIT: weakref.WeakKeyDictionary[AsyncEngine, AsyncEngine] = weakref.WeakKeyDictionary()
+
+
+def autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` (its pool) in autocommit: for requests of single statements, which need no
+    BEGIN/COMMIT round trips (one statement reads one snapshot by itself)."""
+    found = _AUTOCOMMIT.get(engine)
+    if found is None:
+        found = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return found

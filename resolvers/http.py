@@ -17,7 +17,6 @@ import json
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,6 +30,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from graphql_api.app import AppState
+from graphql_api.db import autocommit
 from graphql_api.errors import Code, GeneralCode, RequestCode
 from graphql_api.graphiql import graphiql_response
 from graphql_api.logs import query_hash
@@ -248,12 +248,10 @@ class GraphQLApp(GraphQL[Context, None]):
                 response=response,
                 request_log=record,
             )
-        async with self.state.engine.connect() as connection:
-            # One read (and, at most once a minute, one update of the token's last use):
-            # single statements, without BEGIN/COMMIT round trips around them.
-            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            async with AsyncSession(bind=autocommit) as session:
-                caller = await authenticate(session, token)
+        # One read (and, at most once a minute, one update of the token's last use): single
+        # statements on a bare connection, without BEGIN/COMMIT round trips around them.
+        async with autocommit(self.state.engine).connect() as connection:
+            caller = await authenticate(connection, token)
         return Context(
             state=self.state,
             caller=caller,

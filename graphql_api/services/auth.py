@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from graphql_api.errors import AuthCode, GeneralCode, InvalidInput, NotFound
 from graphql_api.models import ApiToken, Role, TokenKind, User, Workspace
@@ -121,8 +121,9 @@ async def issue_session(session: AsyncSession, user_id: int) -> IssuedToken:
     )
 
 
-async def authenticate(session: AsyncSession, token: str) -> Caller | None:
-    """The caller behind a bearer token, or None when it is unknown, expired or revoked."""
+async def authenticate(session: AsyncSession | AsyncConnection, token: str) -> Caller | None:
+    """The caller behind a bearer token, or None when it is unknown, expired or revoked
+    (through a session, or a bare connection: the read needs no ORM)."""
     now = utcnow()
     row = (
         await session.execute(

@@ -49,6 +49,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import SQLAlchemyError
 from strawberry.types import ExecutionResult
 
+from graphql_api.db import autocommit
 from graphql_api.services.auth import Caller
 from resolvers.context import Context
 from resolvers.pagination import Listing
@@ -122,6 +123,7 @@ class CompiledReads:
         self.schema = schema
         self.listings = listings
         self.plans: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()
+        self._configured: tuple[tuple[Any, ...], DocumentLimits] | None = None
 
     async def execute(
         self,
@@ -138,9 +140,10 @@ class CompiledReads:
         try:
             # One statement reads one snapshot: no transaction around it (no BEGIN/COMMIT
             # round trips).
-            async with context.state.engine.connect() as connection:
-                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                result = await autocommit.exec_driver_sql(plan.statement.sql, plan.statement.values)
+            async with autocommit(context.state.engine).connect() as connection:
+                result = await connection.exec_driver_sql(
+                    plan.statement.sql, plan.statement.values
+                )
                 text = result.scalar_one()
         except SQLAlchemyError as exc:
             # A statement the database refused is our fault; the normal path still answers.
@@ -165,7 +168,7 @@ class CompiledReads:
         caller = context.caller
         if not settings.compiled_reads or caller is None:
             return NOT_COMPILED
-        limits = self.schema.default_limits.configured(settings)
+        limits = self._limits(settings)
         entry = (
             self.schema.documents.get(query, limits.max_tokens)
             if len(query) <= limits.max_length
@@ -187,6 +190,17 @@ class CompiledReads:
         if len(self.plans) > PLAN_CACHE_SIZE:
             self.plans.popitem(last=False)
         return plan
+
+    def _limits(self, settings: Any) -> DocumentLimits:
+        """The configured limits, made again only when a setting they read changed."""
+        key = (
+            settings.graphql_max_query_length, settings.graphql_max_depth,
+            settings.graphql_max_cost, settings.graphql_document_cache_bytes,
+            settings.graphql_introspection,
+        )
+        if self._configured is None or self._configured[0] != key:
+            self._configured = (key, self.schema.default_limits.configured(settings))
+        return self._configured[1]
 
     def _compile(  # noqa: PLR0917 - the request's parts, passed on once
         self, entry: CachedDocument, context: Context, caller: Caller,
