@@ -20,7 +20,9 @@ from graphql_api.models import (
     WebhookEvent,
     WebhookEventType,
 )
-from tests.conftest import GraphQLClient, Member, add_member
+from graphql_api.security import SecretBox
+from graphql_api.services.wefact.secrets import rotate_api_keys
+from tests.conftest import TEST_SECRET_KEY, GraphQLClient, Member, add_member
 from tests.domain.test_statement_count import count_statements
 from tests.webhooks.conftest import (
     CREATE,
@@ -314,3 +316,25 @@ async def test_listing_reads_a_fixed_number_of_statements(
                for e in listed for d in e["deliveries"])
     # authentication, endpoints, deliveries (one window query), events, attempts
     assert len(statements) == 5, statements
+
+
+async def test_rotate_secrets_re_encrypts_the_signing_secrets(
+    gql: GraphQLClient, state: AppState, receiver: Receiver
+) -> None:
+    endpoint_id = await create_endpoint(gql, receiver, "/p")
+    await gql.data(ROTATE, {"input": {"id": endpoint_id, "overlapHours": 1}})
+    async with state.sessionmaker() as session:
+        before = await session.scalar(select(WebhookEndpoint))
+    assert before is not None
+    old, previous = before.secret_encrypted, before.previous_secret_encrypted
+    assert previous is not None
+    box = SecretBox("a-new-secret-key", [TEST_SECRET_KEY])
+    assert await rotate_api_keys(state.sessionmaker, box) == 0
+    async with state.sessionmaker() as session:
+        after = await session.scalar(select(WebhookEndpoint))
+    assert after is not None
+    assert after.previous_secret_encrypted is not None
+    assert SecretBox("a-new-secret-key").decrypt(after.secret_encrypted) == box.decrypt(old)
+    assert SecretBox("a-new-secret-key").decrypt(after.previous_secret_encrypted) == box.decrypt(
+        previous
+    )
