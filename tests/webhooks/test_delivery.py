@@ -15,8 +15,15 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from graphql_api.app import AppState
-from graphql_api.jobs.worker import JobRunner
-from graphql_api.models import DeliveryStatus, WebhookAttempt, WebhookEndpoint
+from graphql_api.jobs import RunContext, override_handler, start_run, wait_for_run
+from graphql_api.jobs.worker import JobRunner, open_jobs
+from graphql_api.models import (
+    DeliveryStatus,
+    RunKind,
+    RunStatus,
+    WebhookAttempt,
+    WebhookEndpoint,
+)
 from tests.conftest import GraphQLClient, Member
 from tests.webhooks.conftest import (
     create_endpoint,
@@ -155,3 +162,31 @@ async def test_an_endpoint_failing_for_the_whole_window_is_disabled_with_the_rea
     # Nothing is queued for a disabled endpoint.
     await record_event(state, owner.workspace_id)
     assert len(await deliveries(state)) == 2
+
+
+async def test_webhooks_have_their_own_lane_a_hanging_receiver_never_holds_up_runs(
+    gql: GraphQLClient, state: AppState, owner: Member, receiver: Receiver
+) -> None:
+    """With one webhook slot held by a hanging receiver, a run still starts and finishes."""
+    state.settings.webhook_concurrency = 1
+    state.settings.webhook_timeout_seconds = 30.0
+    await create_endpoint(gql, receiver, "/hangs")
+    receiver.hang.add("/hangs")
+
+    async def quick_run(ctx: RunContext) -> RunStatus:
+        return RunStatus.SUCCEEDED
+
+    async with open_jobs(state) as runner:
+        assert [(lane.queues, lane.concurrency) for lane in runner.lanes] == [
+            (("runs", "maintenance"), 1), (("webhooks",), 1),
+        ]
+        with override_handler(RunKind.STATUS_SYNC, quick_run):
+            async with worker_lanes(runner):
+                await record_event(state, owner.workspace_id)
+                await receiver.wait_for(lambda: receiver.hanging == 1)
+                async with state.sessionmaker() as session, session.begin():
+                    run = await start_run(session, owner.workspace_id, RunKind.STATUS_SYNC)
+                finished = await wait_for_run(state.sessionmaker, run.id, 60)
+                assert finished.status is RunStatus.SUCCEEDED
+                assert receiver.hanging == 1, "the webhook still hangs while the run finished"
+                receiver.released.set()

@@ -11,8 +11,9 @@ An attempt (``deliver``, the ``webhooks:deliver`` task, args ``delivery_id`` and
 2. **Send** (no transaction open): the URL is checked again against the SSRF rules (DNS
    can change), the body is signed with ``standardwebhooks`` — with every current secret,
    the previous one too during a rotation's overlap — and POSTed with ``httpx``. The whole
-   request (connect, send, answer) is cut off at WEBHOOK_TIMEOUT_SECONDS, and the answer's
-   body is never read. Redirects are not followed (a redirect is a failure).
+   request (connect, send, answer) is cut off at WEBHOOK_TIMEOUT_SECONDS, and at most
+   64 KiB of the answer's body is read (and dropped). Redirects are not followed (a
+   redirect is a failure).
 3. **Record** (one transaction): the attempt row; a 2xx answer makes the delivery
    SUCCEEDED and ends the endpoint's failure streak. Anything else schedules the next
    attempt after an exponential backoff (WEBHOOK_RETRY_FIRST_SECONDS × 4ⁿ, at most
@@ -55,6 +56,7 @@ from graphql_api.models import (
 )
 from graphql_api.outbox import DELIVER_TASK, WEBHOOK_QUEUE
 from graphql_api.resources import Resources
+from graphql_api.services.auth import utcnow
 from graphql_api.services.webhooks.endpoints import target_problem
 from graphql_api.settings import Settings
 
@@ -65,6 +67,7 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = "graphql-api-webhooks/1"
 MAX_ERROR_LENGTH = 500
+MAX_ANSWER_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class Claim:
     body: str
     created_at: dt.datetime
     """When the delivery was made: the retry window counts from here."""
+    failing: bool
+    """The endpoint had a failure streak when the attempt was claimed."""
 
 
 @dataclass(frozen=True)
@@ -123,12 +128,6 @@ def signature(secrets: tuple[str, ...], event_id: str, at: dt.datetime, body: st
 # ---------------------------------------------------------------- 1. claim
 
 
-async def _now(session: AsyncSession) -> dt.datetime:
-    now = await session.scalar(text("SELECT now()"))
-    assert isinstance(now, dt.datetime)
-    return now
-
-
 async def claim(state: Resources, delivery_id: int, attempt: int) -> Claim | None:
     """Take attempt ``attempt + 1`` of the delivery, or None when it is not this job's."""
     async with transaction(state.sessionmaker) as session:
@@ -158,7 +157,9 @@ async def claim(state: Resources, delivery_id: int, attempt: int) -> Claim | Non
             delivery.next_attempt_at = None
             delivery.last_error = f"Not sent: the endpoint is disabled ({endpoint.disabled_reason})"
             return None
-        now = await _now(session)
+        # Our clock, not the database's (one round trip less per attempt): the lease and the
+        # overlap are minutes and hours, far above any skew between the two.
+        now = utcnow()
         delivery.attempts = attempt + 1
         delivery.next_attempt_at = now + lease(state.settings)
         secrets = [state.secret_box.decrypt(endpoint.secret_encrypted)]
@@ -178,6 +179,7 @@ async def claim(state: Resources, delivery_id: int, attempt: int) -> Claim | Non
             event_id=event.id,
             body=body_of(event),
             created_at=delivery.created_at,
+            failing=endpoint.failing_since is not None,
         )
 
 
@@ -212,7 +214,16 @@ async def send(state: Resources, job: Claim) -> Outcome:
                 "POST", job.url, content=job.body.encode(), headers=headers, timeout=timeout
             )
             response = await state.http.send(request, stream=True, follow_redirects=False)
-            await response.aclose()  # its body is never read: bounded work for any answer
+            try:
+                # Read (and drop) at most MAX_ANSWER_BYTES of the answer: bounded work for any
+                # answer, and a short one read to its end leaves the connection reusable.
+                read = 0
+                async for chunk in response.aiter_raw():
+                    read += len(chunk)
+                    if read > MAX_ANSWER_BYTES:
+                        break
+            finally:
+                await response.aclose()
     except TimeoutError:
         return Outcome(None, took(), f"No answer within {timeout:g} s: cut off.")
     except httpx.HTTPError as exc:
@@ -252,17 +263,18 @@ async def record(state: Resources, job: Claim, outcome: Outcome) -> DeliveryStat
         )
         if delivery.status is not DeliveryStatus.PENDING or delivery.attempts != job.number:
             return None
-        now = await _now(session)
+        now = utcnow()
         if outcome.succeeded:
             delivery.status = DeliveryStatus.SUCCEEDED
             delivery.delivered_at = now
             delivery.next_attempt_at = None
             delivery.last_error = None
-            await session.execute(
-                update(WebhookEndpoint)
-                .where(WebhookEndpoint.id == job.endpoint_id)
-                .values(failing_since=None)
-            )
+            if job.failing:  # a success ends the streak (nothing to write when there is none)
+                await session.execute(
+                    update(WebhookEndpoint)
+                    .where(WebhookEndpoint.id == job.endpoint_id)
+                    .values(failing_since=None)
+                )
             return delivery.status
         delivery.last_error = (outcome.error or "")[:MAX_ERROR_LENGTH]
         window = dt.timedelta(seconds=settings.webhook_retry_window_seconds)
