@@ -66,8 +66,8 @@ async def test_worker_killed_mid_delivery_still_delivers_with_the_same_id(
 
     # The sweep leaves a claimed attempt alone while its job lives and its lease runs.
     assert await webhook_delivery.sweep(state) == 0
-    # The reaper ends the dead worker's job (stalled); the lease is over (made so here
-    # rather than waited for: the subprocess's timeout is 30 s).
+    # The reaper ends the dead worker's job (stalled); the lease is over, and overdue by
+    # another lease (made so here rather than waited for: the subprocess's timeout is 30 s).
     stalled: list[int] = []
     for _ in range(300):  # until its last heartbeat is over half a second old
         stalled += (await jobs.reap(stalled_seconds=0.5)).stalled_jobs
@@ -76,8 +76,9 @@ async def test_worker_killed_mid_delivery_still_delivers_with_the_same_id(
         await asyncio.sleep(0.1)
     assert len(stalled) == 1
     async with state.sessionmaker() as session, session.begin():
-        await session.execute(text("UPDATE webhook_deliveries SET next_attempt_at = now()"))
-    await asyncio.sleep(0.01)
+        await session.execute(text(
+            "UPDATE webhook_deliveries SET next_attempt_at = now() - interval '1 hour'"
+        ))
     assert await webhook_delivery.sweep(state) == 1
     assert await webhook_delivery.sweep(state) == 0, "re-queued once"
 

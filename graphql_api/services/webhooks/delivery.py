@@ -6,7 +6,7 @@ An attempt (``deliver``, the ``webhooks:deliver`` task, args ``delivery_id`` and
 1. **Claim** (one short transaction): the delivery is PENDING and has made exactly
    ``attempt`` attempts, else the job is stale or a duplicate and does nothing. It becomes
    attempt ``attempt + 1`` and ``next_attempt_at`` a lease (twice the timeout, plus a
-   second): should the worker die now, the sweep re-queues it after the lease. A disabled
+   second): should the worker die now, the sweep re-queues it once it is a lease overdue. A disabled
    endpoint ends the delivery FAILED here, saying so.
 2. **Send** (no transaction open): the URL is checked again against the SSRF rules (DNS
    can change), the body is signed with ``standardwebhooks`` — with every current secret,
@@ -24,8 +24,8 @@ An attempt (``deliver``, the ``webhooks:deliver`` task, args ``delivery_id`` and
 
 At least once, never lost: the first job is deferred with the event (``graphql_api.
 outbox``), each retry's job with the attempt that failed; the sweep (every minute)
-re-queues any PENDING delivery past its time that has no job left (a worker killed with
-SIGKILL mid-attempt — the reaper ends its job as stalled first). Receivers deduplicate on
+re-queues any PENDING delivery a lease past its time that has no job left (a worker killed
+with SIGKILL mid-attempt — the reaper ends its job as stalled first). Receivers deduplicate on
 ``webhook-id``, the same for every attempt and redelivery of one event.
 """
 
@@ -344,7 +344,7 @@ async def deliver(state: Resources, args: dict[str, Any]) -> None:
 _ORPHANED_SQL = text(
     """
     SELECT d.id, d.attempts FROM webhook_deliveries d
-    WHERE d.status = 'PENDING' AND d.next_attempt_at < now()
+    WHERE d.status = 'PENDING' AND d.next_attempt_at < :cutoff
       AND NOT EXISTS (
         SELECT 1 FROM procrastinate_jobs j
         WHERE j.queue_name = :queue AND j.status IN ('todo', 'doing')
@@ -360,12 +360,16 @@ SWEEP_BATCH = 1000
 
 
 async def sweep(state: Resources) -> int:
-    """Re-queue PENDING deliveries past their time that have no job (their worker died);
-    returns how many. Stalled jobs are ended by the reaper (``jobs.reaper``) first."""
+    """Re-queue PENDING deliveries a lease past their time that have no job (their worker
+    died); returns how many. Stalled jobs are ended by the reaper (``jobs.reaper``) first.
+
+    Only deliveries overdue by a whole lease are looked at: one that is merely due has its
+    job queued or running (a burst of thousands is not re-checked every minute).
+    """
+    cutoff = utcnow() - lease(state.settings)
+    params = {"queue": WEBHOOK_QUEUE, "limit": SWEEP_BATCH, "cutoff": cutoff}
     async with transaction(state.sessionmaker) as session:
-        rows = (
-            await session.execute(_ORPHANED_SQL, {"queue": WEBHOOK_QUEUE, "limit": SWEEP_BATCH})
-        ).all()
+        rows = (await session.execute(_ORPHANED_SQL, params)).all()
         for delivery_id, attempts in rows:
             await defer_job(
                 session,
