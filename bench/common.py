@@ -29,6 +29,8 @@ class Sizes:
     unbilled_entries: int
     unbilled_repetitions: int
     timeout_seconds: float
+    webhook_latency_events: int = 200
+    webhook_throughput_events: int = 2000
 
     @classmethod
     def for_mode(cls, *, quick: bool) -> Sizes:
@@ -40,6 +42,7 @@ class Sizes:
                 invoice_repetitions=2,
                 unbilled_entries=100_000, unbilled_repetitions=5,
                 timeout_seconds=180.0,
+                webhook_latency_events=50, webhook_throughput_events=300,
             )
         return cls(
             quick=False, list_entries=200_000, list_seconds=8.0, list_repetitions=5,

@@ -50,11 +50,18 @@ def _unbilled() -> Benchmark:
     return unbilled.run
 
 
+def _webhooks() -> Benchmark:
+    from bench import webhooks
+
+    return webhooks.run
+
+
 BENCHMARKS: dict[str, Callable[[], Benchmark]] = {
     "graphql_list": _graphql_list,
     "import": _imports,
     "invoice": _invoicing,
     "unbilled": _unbilled,
+    "webhooks": _webhooks,
 }
 
 AIMS: dict[str, tuple[str, Callable[[dict[str, Any]], bool | None]]] = {

@@ -1,4 +1,5 @@
-"""Entry point of a benchmark server process: ``python -m bench.server graphql|baseline``.
+"""Entry point of a benchmark server process: ``python -m bench.server
+graphql|baseline|receiver``.
 
 Servers run in their own processes so the load generator and the bench never share a core's
 event loop with the server being measured. Both kinds run under the same uvicorn settings.
@@ -33,12 +34,16 @@ def build_app(kind: str, database_url: str) -> Any:
         from bench.baseline import create_baseline_app
 
         return create_baseline_app(database_url)
+    if kind == "receiver":
+        from bench.receiver import create_receiver_app
+
+        return create_receiver_app(os.environ["BENCH_WEBHOOK_SECRET"])
     raise SystemExit(f"unknown server kind {kind!r}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("kind", choices=["graphql", "baseline"])
+    parser.add_argument("kind", choices=["graphql", "baseline", "receiver"])
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     database_url = os.environ["BENCH_SERVER_DATABASE_URL"]

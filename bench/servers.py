@@ -36,10 +36,12 @@ class Server:
 
 
 @asynccontextmanager
-async def running(kind: str, database_url: str) -> AsyncIterator[Server]:
+async def running(
+    kind: str, database_url: str, extra_env: dict[str, str] | None = None
+) -> AsyncIterator[Server]:
     """``python -m bench.server <kind>`` until the block ends (SIGTERM, then SIGKILL)."""
     port = free_port()
-    env = dict(os.environ, BENCH_SERVER_DATABASE_URL=database_url)
+    env = dict(os.environ, BENCH_SERVER_DATABASE_URL=database_url, **(extra_env or {}))
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.server", kind, "--port", str(port), cwd=ROOT, env=env
     )

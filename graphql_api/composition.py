@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from graphql_api.app import AppState, create_app
 from graphql_api.jobs.periodic import REAP_RUNS, PeriodicJob
 from graphql_api.jobs.worker import in_process_worker
-from graphql_api.services import customer_import, guards, status_sync
+from graphql_api.services import customer_import, guards, status_sync, webhooks
 from graphql_api.services.invoicing import engine
 from resolvers import downloads
 from resolvers.http import GraphQLApp
@@ -31,6 +31,9 @@ RUN_HANDLERS = (
     status_sync.sync_invoice_statuses,
 )
 """What performs each kind of run (their ``@run_task`` registered them on import)."""
+
+JOB_TASKS = (webhooks.delivery.deliver,)
+"""Plain tasks on lanes of their own (``@job_task`` registered them on import)."""
 
 PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     REAP_RUNS,
@@ -48,6 +51,8 @@ PERIODIC_JOBS: tuple[PeriodicJob, ...] = (
     ),
     # Forget expired Idempotency-Key answers and login-throttle rows whose window is over.
     PeriodicJob(name="maintenance:expire_guards", cron="17 * * * *", run=guards.expire_guards),
+    # Re-queue webhook deliveries whose worker died mid-attempt (every minute).
+    webhooks.delivery.SWEEP_DELIVERIES,
 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import time
 import weakref
 from collections.abc import AsyncIterator
@@ -9,7 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import event, exc
+from sqlalchemy import event, exc, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -122,3 +124,39 @@ def autocommit(engine: AsyncEngine) -> AsyncEngine:
     if found is None:
         found = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
     return found
+
+
+_DEFER_JOB_SQL = text(
+    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW("
+    "CAST(:queue AS varchar), CAST(:task AS varchar), CAST(:priority AS integer), "
+    "CAST(:lock AS text), CAST(NULL AS text), CAST(:args AS jsonb), "
+    "CAST(:scheduled_at AS timestamptz))::procrastinate_job_to_defer_v1])) AS id"
+)
+
+
+async def defer_job(
+    session: AsyncSession,
+    *,
+    queue: str,
+    task: str,
+    args: dict[str, Any],
+    lock: str | None = None,
+    priority: int = 0,
+    scheduled_at: dt.datetime | None = None,
+) -> int:
+    """Queue a procrastinate job in the session's transaction (procrastinate's own
+    ``procrastinate_defer_jobs_v1`` on our connection): it becomes visible to workers on
+    commit, and vanishes with a rollback. Returns the job's id."""
+    job_id = await session.scalar(
+        _DEFER_JOB_SQL,
+        {
+            "queue": queue,
+            "task": task,
+            "priority": priority,
+            "lock": lock,
+            "args": json.dumps(args),
+            "scheduled_at": scheduled_at,
+        },
+    )
+    assert job_id is not None
+    return int(job_id)

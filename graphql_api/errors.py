@@ -149,6 +149,19 @@ class ProofCode(Code):
     BAD_TEMPLATE = "A line text template is empty, too long or has a stray brace."
 
 
+@enum.unique
+class WebhookCode(Code):
+    """Webhook endpoints, their secrets and redeliveries."""
+
+    URL_NOT_ALLOWED = (
+        "The webhook URL is not a public https address (or does not resolve); private and "
+        "local addresses only when the server allows them (ALLOW_PRIVATE_INTEGRATION_URLS)."
+    )
+    NO_EVENTS = "Choose at least one event type for the endpoint."
+    TOO_MANY_ENDPOINTS = "The workspace has the most webhook endpoints it may have (20)."
+    ENDPOINT_DISABLED = "The endpoint is disabled: enable it first (enableWebhookEndpoint)."
+
+
 class RequestCode(Code):
     """The request itself: its size, shape, cost and time. These come as top-level errors
     (``errors[].extensions.code``), never inside a result, often with an HTTP status."""
@@ -183,7 +196,7 @@ class RequestCode(Code):
 
 DOMAIN_CODES: tuple[type[Code], ...] = (
     GeneralCode, AuthCode, TeamCode, TrackingCode, WefactCode, InvoicingCode, ProofCode,
-    RequestCode,
+    WebhookCode, RequestCode,
 )
 """Every code enum, in the order the GraphQL ``ErrorCode`` enum lists them."""
 

@@ -79,6 +79,33 @@ class Settings(BaseSettings):
         description="How often a run is started before a crash-interrupted run is given up.",
     )
 
+    # -- webhooks (see graphql_api/services/webhooks) --------------------------------------
+    webhook_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="A webhook receiver that has not answered after this long is cut off.",
+    )
+    webhook_retry_first_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Wait before the first retry of a failed webhook; each next wait is 4×.",
+    )
+    webhook_retry_max_delay_seconds: float = Field(
+        default=10 * 3600.0, gt=0, description="Longest wait between two webhook attempts."
+    )
+    webhook_retry_window_seconds: float = Field(
+        default=3 * 24 * 3600.0,
+        gt=0,
+        description="How long a webhook is retried; an endpoint failing this long is disabled.",
+    )
+    webhook_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Webhook deliveries one worker makes at once (their own lane).",
+    )
+
     # -- limits on what one request may cost (see schema/limits.py, resolvers/http.py) ------
     request_timeout_seconds: float = Field(
         default=10.0,

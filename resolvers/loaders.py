@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
@@ -212,3 +212,75 @@ def attachments_by_invoice_loader(
         context, "AttachmentsByInvoiceLoader", attachment, attachment.invoice_id,
         order=[attachment.id],
     )
+
+
+# ---------------------------------------------------------------- webhooks
+
+
+def webhook_attempts_by_delivery_loader(
+    context: Context,
+) -> DataLoader[int, list[models.WebhookAttempt]]:
+    """``WebhookAttemptsByDeliveryLoader``: a delivery's attempts, first first."""
+    attempt = models.WebhookAttempt
+    return _grouped_loader(
+        context, "WebhookAttemptsByDeliveryLoader", attempt, attempt.delivery_id,
+        order=[attempt.number, attempt.id],
+    )
+
+
+def webhook_deliveries_by_endpoint_loader(
+    context: Context, first: int
+) -> DataLoader[int, list[models.WebhookDelivery]]:
+    """``WebhookDeliveriesByEndpointLoader``: each endpoint's ``first`` latest deliveries,
+    newest first — one query for every endpoint of the request (a window per endpoint)."""
+    name = f"WebhookDeliveriesByEndpointLoader:{first}"
+    loader: DataLoader[int, list[models.WebhookDelivery]] | None = context.loaders.get(name)
+    if loader is None:
+        workspace_id = context.workspace_id
+        delivery = models.WebhookDelivery
+
+        async def load(keys: Sequence[int]) -> list[list[models.WebhookDelivery]]:
+            rank = (
+                func.row_number()
+                .over(partition_by=delivery.endpoint_id, order_by=delivery.id.desc())
+                .label("rank")
+            )
+            ranked = (
+                select(delivery.id, rank)
+                .where(delivery.endpoint_id.in_(keys), delivery.workspace_id == workspace_id)
+                .subquery()
+            )
+            stmt = (
+                select(delivery)
+                .join(ranked, ranked.c.id == delivery.id)
+                .where(ranked.c.rank <= first)
+                .order_by(delivery.id.desc())
+            )
+            async with context.session() as session:
+                grouped: dict[int, list[models.WebhookDelivery]] = {k: [] for k in keys}
+                for row in await session.scalars(stmt):
+                    grouped[row.endpoint_id].append(row)
+            return [grouped[k] for k in keys]
+
+        loader = context.loaders[name] = DataLoader(load_fn=load)
+    return loader
+
+
+def webhook_event_loader(context: Context) -> DataLoader[str, models.WebhookEvent | None]:
+    """``WebhookEventByIdLoader``: events by their ``webhook-id``, in the workspace."""
+    name = "WebhookEventByIdLoader"
+    loader: DataLoader[str, models.WebhookEvent | None] | None = context.loaders.get(name)
+    if loader is None:
+        workspace_id = context.workspace_id
+        event = models.WebhookEvent
+
+        async def load(keys: Sequence[str]) -> list[models.WebhookEvent | None]:
+            async with context.session() as session:
+                rows = await session.scalars(
+                    select(event).where(event.id.in_(keys), event.workspace_id == workspace_id)
+                )
+                found = {row.id: row for row in rows}
+            return [found.get(k) for k in keys]
+
+        loader = context.loaders[name] = DataLoader(load_fn=load)
+    return loader

@@ -146,6 +146,9 @@ ADMINS_OR_SELF = ReadRule(
 INVITATIONS = ReadRule(
     roles=ADMIN_ROLES, refusal="Only workspace owners and admins may see invitations."
 )
+WEBHOOKS = ReadRule(
+    roles=ADMIN_ROLES, refusal="Only workspace owners and admins may see webhooks."
+)
 OWN_TOKENS = ReadRule(
     roles=frozenset(), owner="user_id", refusal="You may only see your own API tokens."
 )

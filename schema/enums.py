@@ -85,3 +85,19 @@ strawberry.enum(
     description="What a file attached to an invoice in WeFact is: the hours specification "
     "(PDF) or an expense's receipt.",
 )
+strawberry.enum(
+    models.WebhookEventType,
+    description=(
+        "What a webhook tells: INVOICE_CREATED (`invoice.created`: the invoice is in "
+        "WeFact/HostFact), INVOICE_STATUS_CHANGED (`invoice.status_changed`), "
+        "INVOICE_RUN_FINISHED (`invoice_run.finished`), CUSTOMER_IMPORT_FINISHED "
+        "(`customer_import.finished`). The README documents each payload."
+    ),
+)
+strawberry.enum(
+    models.DeliveryStatus,
+    description=(
+        "PENDING: to be (re)tried at `nextAttemptAt`. SUCCEEDED: the receiver answered 2xx. "
+        "FAILED: given up (retried for 3 days, or the endpoint was disabled)."
+    ),
+)

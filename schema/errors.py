@@ -37,6 +37,7 @@ from graphql_api.errors import (
     RequestCode,
     TeamCode,
     TrackingCode,
+    WebhookCode,
     WefactCode,
 )
 from resolvers.context import Context, Info
@@ -50,6 +51,7 @@ DOMAINS: dict[type[Code], str] = {
     WefactCode: "WeFact connection",
     InvoicingCode: "Invoicing",
     ProofCode: "Invoice proof",
+    WebhookCode: "Webhooks",
     RequestCode: "The request itself (a top-level error, never in a result)",
 }
 

@@ -25,6 +25,7 @@ from schema.scalars import SCALAR_OVERRIDES
 from schema.tenancy import types as tenancy_types
 from schema.tenancy.operations import TenancyMutation, TenancyQuery
 from schema.unbilled.operations import UnbilledMutation, UnbilledQuery
+from schema.webhooks.operations import WebhooksMutation, WebhooksQuery
 from schema.wefact.operations import WefactMutation, WefactQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
@@ -33,7 +34,7 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 @strawberry.type(description="Everything you can read.")
 class Query(
     NodeQuery, TenancyQuery, DomainQuery, WefactQuery, RunsQuery, ImportsQuery, InvoicingQuery,
-    UnbilledQuery,
+    UnbilledQuery, WebhooksQuery,
 ):
     pass
 
@@ -41,7 +42,7 @@ class Query(
 @strawberry.type(description="Everything you can change.")
 class Mutation(
     TenancyMutation, DomainMutation, WefactMutation, ImportsMutation, InvoicingMutation,
-    UnbilledMutation, ProofMutation,
+    UnbilledMutation, ProofMutation, WebhooksMutation,
 ):
     pass
 

@@ -20,7 +20,7 @@ Exactly one handler per kind. Tests swap a handler for the duration of a test wi
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,8 @@ from graphql_api.models.runs import RunKind, RunStatus
 
 if TYPE_CHECKING:
     from graphql_api.jobs.context import RunContext
+    from graphql_api.resources import Resources
+    from graphql_api.settings import Settings
 
 Handler = Callable[["RunContext"], Coroutine[Any, Any, RunStatus]]
 """``async def handler(ctx: RunContext) -> RunStatus`` (SUCCEEDED, PARTIAL or FAILED)."""
@@ -121,3 +123,48 @@ def lock_key(kind: RunKind, lock: LockScope, workspace_id: int) -> str | None:
     if lock is LockScope.WORKSPACE:
         return f"run:workspace:{workspace_id}"
     return None
+
+
+# ---------------------------------------------------------------- plain tasks on own lanes
+
+
+TaskFunction = Callable[["Resources", dict[str, Any]], Awaitable[None]]
+"""``async def perform(state: Resources, args: dict) -> None``: one job, no run record."""
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """A plain procrastinate task (no run record) on a queue of its own.
+
+    Each such queue is a *lane*: its own worker loop with its own concurrency, so its jobs
+    never wait behind runs (and runs never behind them).
+    """
+
+    name: str
+    queue: str
+    perform: TaskFunction
+    concurrency: Callable[[Settings], int]
+    """How many jobs of the lane one worker process runs at once."""
+
+
+_TASKS: dict[str, TaskSpec] = {}
+
+
+def job_task(
+    name: str, *, queue: str, concurrency: Callable[[Settings], int]
+) -> Callable[[TaskFunction], TaskFunction]:
+    """Register ``perform`` as the task ``name`` on ``queue`` (a lane of its own)."""
+
+    def register(perform: TaskFunction) -> TaskFunction:
+        existing = _TASKS.get(name)
+        if existing is not None and existing.perform is not perform:
+            raise RuntimeError(f"a task {name} is already registered")
+        _TASKS[name] = TaskSpec(name=name, queue=queue, perform=perform, concurrency=concurrency)
+        return perform
+
+    return register
+
+
+def job_tasks() -> list[TaskSpec]:
+    """Every plain task this process registered."""
+    return list(_TASKS.values())

@@ -23,16 +23,17 @@ presumed dead), writes of the old attempt raise ``RunSuperseded`` instead of clo
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from graphql_api import outbox
+from graphql_api.db import defer_job
 from graphql_api.errors import Conflict
 from graphql_api.jobs.registry import RUN_QUEUE, LockScope, get_spec, lock_key, task_name
 from graphql_api.models.runs import ACTIVE_RUN_STATUSES, Run, RunKind, RunStatus
@@ -68,14 +69,6 @@ class Problem:
         return {"item": self.item, "message": self.message}
 
 
-_DEFER_SQL = text(
-    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW("
-    "CAST(:queue AS varchar), CAST(:task AS varchar), CAST(:priority AS integer), "
-    "CAST(:lock AS text), CAST(NULL AS text), CAST(:args AS jsonb), "
-    "CAST(NULL AS timestamptz))::procrastinate_job_to_defer_v1])) AS id"
-)
-
-
 async def defer_run_job(session: AsyncSession, run: Run) -> int:
     """Queue a job that performs ``run``, in the session's transaction; returns its id.
 
@@ -86,20 +79,17 @@ async def defer_run_job(session: AsyncSession, run: Run) -> int:
     scope = spec.lock if spec is not None else LockScope.KIND_PER_WORKSPACE
     if spec is None:
         logger.warning("no handler registered for %s runs; run %s will fail", run.kind, run.id)
-    job_id = await session.scalar(
-        _DEFER_SQL,
-        {
-            "queue": RUN_QUEUE,
-            "task": task_name(run.kind),
-            "priority": spec.priority if spec is not None else 0,
-            "lock": lock_key(run.kind, scope, run.workspace_id),
-            "args": json.dumps({"run_id": run.id}),
-        },
+    job_id = await defer_job(
+        session,
+        queue=RUN_QUEUE,
+        task=task_name(run.kind),
+        priority=spec.priority if spec is not None else 0,
+        lock=lock_key(run.kind, scope, run.workspace_id),
+        args={"run_id": run.id},
     )
-    assert job_id is not None
-    run.job_id = int(job_id)
+    run.job_id = job_id
     await session.flush()
-    return int(job_id)
+    return job_id
 
 
 async def start_run(
@@ -238,6 +228,7 @@ async def finish(
     run.status = status
     run.finished_at = run.heartbeat_at
     await session.flush()
+    await outbox.run_finished(session, run)
     return run
 
 
@@ -264,6 +255,7 @@ async def fail_run(session: AsyncSession, run: Run, message: str) -> None:
     run.status = RunStatus.FAILED
     run.finished_at = await session.scalar(select(func.now()))
     await session.flush()
+    await outbox.run_finished(session, run)
 
 
 async def wait_for_run(

@@ -24,7 +24,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import procrastinate
@@ -36,7 +39,14 @@ from graphql_api.jobs import runs as run_service
 from graphql_api.jobs.context import RunContext
 from graphql_api.jobs.periodic import PERIODIC_QUEUE, PeriodicJob
 from graphql_api.jobs.reaper import ReapReport, reap_runs
-from graphql_api.jobs.registry import RUN_QUEUE, RunTaskSpec, get_spec, task_name
+from graphql_api.jobs.registry import (
+    RUN_QUEUE,
+    RunTaskSpec,
+    TaskSpec,
+    get_spec,
+    job_tasks,
+    task_name,
+)
 from graphql_api.jobs.runs import FINAL_RUN_STATUSES, Problem, RunSuperseded
 from graphql_api.models.runs import RunKind, RunStatus
 from graphql_api.resources import Resources
@@ -159,8 +169,24 @@ async def _perform(
     return status, []
 
 
+@dataclass(frozen=True)
+class Lane:
+    """Queues one worker loop serves, and how many of their jobs it runs at once."""
+
+    name: str
+    queues: tuple[str, ...]
+    concurrency: int
+    polling_seconds: float = 5.0
+    """How often the loop looks for jobs whose scheduled time came (new jobs wake it at once
+    through LISTEN/NOTIFY): a retry scheduled for 10 s from now starts within this."""
+
+
 class JobRunner:
     """One procrastinate app for the process's resources: tasks, periodic jobs, worker, reaper.
+
+    A production worker (``run_forever``) runs one loop per *lane*: runs and periodic jobs
+    in one, each plain task's queue (webhook deliveries) in its own, so a slow webhook
+    receiver never holds up an invoice run, nor an invoice run a webhook.
 
     ``periodic``: the periodic jobs this runner schedules. Tests and benchmarks pass none: a
     cron that happens to be due (e.g. the status sync at :15) would otherwise start runs in
@@ -172,18 +198,34 @@ class JobRunner:
     ) -> None:
         self.state = state
         self.concurrency = concurrency
+        tasks = job_tasks()
+        self.lanes = [Lane("main", (RUN_QUEUE, PERIODIC_QUEUE), concurrency)]
+        for queue in dict.fromkeys(spec.queue for spec in tasks):
+            width = max(spec.concurrency(state.settings) for spec in tasks if spec.queue == queue)
+            self.lanes.append(Lane(queue, (queue,), width, polling_seconds=1.0))
         connector = procrastinate.PsycopgConnector(
             conninfo=libpq_url(state.database_url),
-            # Jobs + the worker's listener, fetcher, heartbeat, abort poller and deferrer.
+            # Per lane: its jobs + the worker's listener, fetcher, heartbeat, abort poller
+            # and deferrer.
             min_size=1,
-            max_size=concurrency + 5,
+            max_size=sum(lane.concurrency + 5 for lane in self.lanes),
             kwargs={"application_name": "graphql-api-jobs"},
         )
         self.app = procrastinate.App(connector=connector)
         for kind in RunKind:
             self._register_run_task(kind)
+        for spec in tasks:
+            self._register_plain_task(spec)
         for job in periodic:
             self._register_periodic(job)
+
+    def _register_plain_task(self, spec: TaskSpec) -> None:
+        state = self.state
+
+        async def perform(**args: Any) -> None:
+            await spec.perform(state, args)
+
+        self.app.task(name=spec.name, queue=spec.queue, pass_context=False)(perform)
 
     def _register_run_task(self, kind: RunKind) -> None:
         state = self.state
@@ -231,10 +273,20 @@ class JobRunner:
         install_signal_handlers: bool = False,
         name: str | None = None,
         shutdown_graceful_timeout: float = SHUTDOWN_GRACE_SECONDS,
+        lane: Lane | None = None,
     ) -> None:
-        """Run a worker (``wait=False``: until no job is left). The app must be open."""
+        """Run a worker (``wait=False``: until no job is left). The app must be open.
+
+        Without ``lane``: one loop over every queue (tests); with one: that lane's queues.
+        """
+        queues: dict[str, Any] = {}
+        if lane is not None:
+            queues = {
+                "queues": list(lane.queues), "fetch_job_polling_interval": lane.polling_seconds
+            }
         await self.app.run_worker_async(
-            concurrency=self.concurrency,
+            **queues,
+            concurrency=lane.concurrency if lane is not None else self.concurrency,
             wait=wait,
             install_signal_handlers=install_signal_handlers,
             name=name or "worker",
@@ -244,13 +296,47 @@ class JobRunner:
             stalled_worker_timeout=self.state.settings.run_stalled_seconds,
         )
 
+    async def run_lanes(self, *, install_signal_handlers: bool, name: str | None = None) -> None:
+        """Every lane's worker loop, until stopped (SIGINT/SIGTERM when ``install_signal_
+        handlers``, else cancellation); each drains its running jobs first."""
+        base = name or "worker"
+        loops = [
+            asyncio.create_task(
+                self.run_worker(
+                    wait=True, name=f"{base}:{lane.name}", lane=lane,
+                    # One handler for all loops below: procrastinate's would replace each
+                    # other's, and only the last loop would hear the signal.
+                    install_signal_handlers=False,
+                ),
+                name=f"job worker lane {lane.name}",
+            )
+            for lane in self.lanes
+        ]
+        loop = asyncio.get_running_loop()
+        signals = (signal.SIGINT, signal.SIGTERM) if install_signal_handlers else ()
+        for signum in signals:
+            loop.add_signal_handler(signum, lambda: [task.cancel() for task in loops])
+        try:
+            # One loop stopping on its own (database gone) stops the others: the caller
+            # (the in-process supervisor, or systemd for a worker process) restarts all.
+            done, _ = await asyncio.wait(loops, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+        finally:
+            for signum in signals:
+                loop.remove_signal_handler(signum)
+            for task in loops:
+                task.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
+
     async def run_forever(self, *, install_signal_handlers: bool, name: str | None = None) -> None:
         """A production worker: recover orphaned runs once, then work until stopped."""
         try:
             await self.reap()
         except Exception:
             logger.exception("start-up reaper pass failed; the periodic one will retry")
-        await self.run_worker(wait=True, install_signal_handlers=install_signal_handlers, name=name)
+        await self.run_lanes(install_signal_handlers=install_signal_handlers, name=name)
 
 
 @contextlib.asynccontextmanager

@@ -28,6 +28,14 @@ from graphql_api.models.tenancy import (
     User,
     Workspace,
 )
+from graphql_api.models.webhooks import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookEventType,
+)
 from graphql_api.models.wefact import (
     InvoiceMode,
     ProviderConnection,
@@ -44,6 +52,7 @@ __all__ = [
     "Base",
     "BillingMethod",
     "Customer",
+    "DeliveryStatus",
     "Expense",
     "ExpenseCategory",
     "ExpenseReceipt",
@@ -71,6 +80,11 @@ __all__ = [
     "TokenKind",
     "Trip",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookEventType",
     "WefactProduct",
     "WefactSettings",
     "Workspace",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final, Literal, TypeAlias, TypeVar
 
-from graphql_api.models import BillingMethod, Role, SubscriptionInterval
+from graphql_api.models import BillingMethod, Role, SubscriptionInterval, WebhookEventType
 
 T = TypeVar("T")
 
@@ -313,3 +313,25 @@ class UpdateTrip:
     to_address: Maybe[str | None] = UNSET
     distance_km: Maybe[Decimal | None] = UNSET
     billable: Maybe[bool | None] = UNSET
+
+
+# ---------------------------------------------------------------- webhooks
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateWebhookEndpoint:
+    """``createWebhookEndpoint``: where to send which events."""
+
+    url: str
+    events: tuple[WebhookEventType, ...]
+    description: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateWebhookEndpoint:
+    """``updateWebhookEndpoint``: the endpoint ``id``; what changes, the rest UNSET."""
+
+    id: int
+    url: Maybe[str] = UNSET
+    events: Maybe[tuple[WebhookEventType, ...]] = UNSET
+    description: Maybe[str | None] = UNSET

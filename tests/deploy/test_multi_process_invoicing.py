@@ -155,8 +155,14 @@ async def processes(deployment: Deployment) -> dict[str, Process]:
     return deployment.running
 
 
+LANES_PER_PROCESS = 2
+"""Each worker process runs one procrastinate worker per lane: runs and periodic jobs, and
+webhook deliveries (``JobRunner.lanes``)."""
+
+
 async def wait_for_workers(state: AppState, count: int, processes: dict[str, Process]) -> None:
-    """Until ``count`` procrastinate workers are registered (both processes listening)."""
+    """Until ``count`` worker processes registered every lane (all of them listening)."""
+    count *= LANES_PER_PROCESS
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 90
     while True:

@@ -41,7 +41,8 @@ async def wait_for_processes(process: Process, database: str, count: int) -> lis
         while True:
             children = spawned(process)
             workers = await connection.fetchval("SELECT count(*) FROM procrastinate_workers")
-            if len(children) == count and workers == count:
+            # One procrastinate worker per lane (runs, webhooks) in each process.
+            if len(children) == count and workers == count * 2:
                 return children
             assert process.popen.poll() is None, process.tail()
             assert loop.time() < deadline, (

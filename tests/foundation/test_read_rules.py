@@ -60,6 +60,10 @@ from graphql_api.models import (
     TokenKind,
     Trip,
     User,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
     WefactProduct,
     WefactSettings,
 )
@@ -82,6 +86,10 @@ READERS: dict[str, frozenset[Role]] = {
     "WefactSettings": ADMINS,
     "WefactAdministration": ADMINS,
     "Invitation": ADMINS,
+    "WebhookEndpoint": ADMINS,
+    "WebhookEvent": ADMINS,
+    "WebhookDelivery": ADMINS,
+    "WebhookAttempt": ADMINS,
 }
 """Who may read objects of a type (by role); the Run kinds and API tokens are per object."""
 
@@ -229,6 +237,24 @@ async def seed(state: AppState, owner: Member) -> Seed:
             workspace_id=ws, invoice_id=invoice.id, kind=AttachmentKind.RECEIPT,
             expense_id=expense.id, filename="receipt-2026-03-02-1.pdf",
         ))
+        # A webhook endpoint, an event, its delivery and one attempt (issue 18).
+        endpoint = add(WebhookEndpoint(
+            workspace_id=ws, url="https://partner.example/hooks", events=["invoice.created"],
+            secret_encrypted="not-a-real-ciphertext",
+        ))
+        add(WebhookEvent(
+            id="msg_seed", workspace_id=ws, type="invoice.created", schema_version=1,
+            payload={"type": "invoice.created"},
+        ))
+        await session.flush()
+        delivery = add(WebhookDelivery(
+            workspace_id=ws, event_id="msg_seed", endpoint_id=endpoint.id,
+        ))
+        await session.flush()
+        add(WebhookAttempt(
+            workspace_id=ws, delivery_id=delivery.id, number=1, status_code=500, duration_ms=12,
+            error="The receiver answered 500.",
+        ))
         await session.flush()
         tokens = {
             role: await session.scalar(
@@ -248,6 +274,7 @@ async def seed(state: AppState, owner: Member) -> Seed:
         ("InvoiceRun", runs[RunKind.INVOICE].id, MANAGERS),
         ("CustomerImport", runs[RunKind.CUSTOMER_IMPORT].id, EVERYONE),
         ("Invitation", invitation.id, ADMINS),
+        ("WebhookEndpoint", endpoint.id, ADMINS), ("WebhookDelivery", delivery.id, ADMINS),
     ]
     rows += [("Run", run.id, RUN_READERS[kind]) for kind, run in runs.items()]
     rows += [("User", m.user_id, EVERYONE) for m in members.values()]

@@ -42,6 +42,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import integrations
+from graphql_api import outbox
 from graphql_api.errors import DomainError
 from graphql_api.jobs import LockScope, Problem, RunContext, run_task
 from graphql_api.models import (
@@ -276,6 +277,7 @@ async def _record_success(
         if recorded is None:
             return Outcome.DONE  # recorded by an earlier attempt
         await mark_invoiced(session, invoice.id, pending.lines)
+        await outbox.invoice_created(session, invoice.id)
         item = pending.customer.name
         await ctx.progress(
             done=await _done_count(session, ctx.run_id),

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import integrations
+from graphql_api import outbox
 from graphql_api.errors import Conflict, InvoicingCode, NotFound
 from graphql_api.models import Invoice, InvoiceStatus, ProviderConnection
 from graphql_api.services.auth import utcnow
@@ -138,11 +139,13 @@ async def _record_release(
         assert row is not None
         if row.status is InvoiceStatus.RELEASED:
             return row  # a concurrent release recorded it first
+        previous = row.status
         row.status = InvoiceStatus.RELEASED
         row.wefact_status = wefact_status
         row.released_reason = f"{what} {reason}" if reason else what
         row.status_changed_at = utcnow()
         await release_registrations(session, invoice_id)
         await session.flush()
+        await outbox.invoice_status_changed(session, row, previous)
         await session.refresh(row)  # server-side updated_at, readable after the commit
     return row

@@ -51,6 +51,7 @@ from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import integrations
+from graphql_api import outbox
 from graphql_api.errors import DomainError
 from graphql_api.jobs import LockScope, RunContext, run_task, start_run
 from graphql_api.models import (
@@ -184,12 +185,14 @@ async def _apply(
             status = our_status(found.status, invoice.mode)
             if status is invoice.status and invoice.wefact_status == found.status:
                 continue
+            previous = invoice.status
             invoice.status = status
             invoice.wefact_status = int(found.status)
             invoice.wefact_code = found.code or invoice.wefact_code
             invoice.status_changed_at = now
             if status is InvoiceStatus.PAID and invoice.paid_at is None:
                 invoice.paid_at = _paid_on(found)
+            await outbox.invoice_status_changed(session, invoice, previous)
             updated += 1
         await session.flush()
         await ctx.progress(
@@ -211,6 +214,7 @@ async def _release_deleted(ctx: RunContext, invoice_id: int) -> bool:
         invoice.status_changed_at = utcnow()
         await release_registrations(session, invoice_id)
         await session.flush()
+        await outbox.invoice_status_changed(session, invoice, InvoiceStatus.CONCEPT)
         await ctx.progress(done=ctx.progress_done + 1, counts={"released": 1}, session=session)
     return True
 

@@ -7,6 +7,7 @@ must not be able to make our server call internal services.
 from __future__ import annotations
 
 import asyncio
+import enum
 import ipaddress
 import socket
 from urllib.parse import urlsplit
@@ -38,20 +39,39 @@ async def check_hostfact_url(raw: str | None, *, allow_private: bool) -> str:
     return url
 
 
-async def _require_public(host: str, port: int) -> None:
+class AddressProblem(enum.Enum):
+    """Why a host is not a target our server calls."""
+
+    UNKNOWN = "UNKNOWN"
+    """It does not resolve."""
+    PRIVATE = "PRIVATE"
+    """One of its addresses is private, loopback, link-local or otherwise not global."""
+
+
+async def address_problem(host: str, port: int) -> AddressProblem | None:
+    """None when every address ``host`` resolves to is public. Also what webhook URLs are
+    held to, at creation and before every delivery (DNS can change)."""
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError:
+        return AddressProblem.UNKNOWN
+    for info in infos:
+        if not ipaddress.ip_address(info[4][0]).is_global:
+            return AddressProblem.PRIVATE
+    return None
+
+
+async def _require_public(host: str, port: int) -> None:
+    problem = await address_problem(host, port)
+    if problem is AddressProblem.UNKNOWN:
         raise UnusableHostfactUrl(
             f"The address {host} cannot be found. Check the HostFact URL.",
             field=FIELD,
             code=WefactCode.UNREACHABLE,
-        ) from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise UnusableHostfactUrl(
-                "The HostFact URL points to a private or local address, which is not allowed.",
-                field=FIELD,
-                code=WefactCode.PRIVATE_ADDRESS,
-            )
+        )
+    if problem is AddressProblem.PRIVATE:
+        raise UnusableHostfactUrl(
+            "The HostFact URL points to a private or local address, which is not allowed.",
+            field=FIELD,
+            code=WefactCode.PRIVATE_ADDRESS,
+        )
