@@ -23,6 +23,7 @@ presumed dead), writes of the old attempt raise ``RunSuperseded`` instead of clo
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 from collections.abc import Sequence
@@ -224,6 +225,24 @@ async def heartbeat(session: AsyncSession, run_id: int, attempt: int) -> None:
         raise RunSuperseded(f"run {run_id} is no longer owned by attempt {attempt}")
 
 
+async def report_waiting(
+    session: AsyncSession,
+    run_id: int,
+    attempt: int,
+    until: dt.datetime | None,
+    reason: str | None,
+) -> None:
+    """Show (or clear, with None) that the attempt waits for WeFact's call budget.
+
+    Written beside the work, not through ``_owned_run``: a superseded attempt is stopped by
+    its heartbeat, and a wait notice is not worth a lock on the run."""
+    await session.execute(
+        update(Run)
+        .where(Run.id == run_id, Run.attempts == attempt, Run.status == RunStatus.RUNNING)
+        .values(waiting_until=until, waiting_reason=reason, heartbeat_at=func.now())
+    )
+
+
 async def finish(
     session: AsyncSession,
     run_id: int,
@@ -237,6 +256,8 @@ async def finish(
     run = await report_progress(session, run_id, attempt, problems=problems)
     run.status = status
     run.finished_at = run.heartbeat_at
+    run.waiting_until = None
+    run.waiting_reason = None
     await session.flush()
     return run
 
