@@ -28,9 +28,9 @@ depends_on: str | Sequence[str] | None = None
 #   starts again at the configured limit; the first answer in it corrects that from WeFact's
 #   own count. The next reset is guessed a whole number of windows on.
 # - A call is taken while more than p_*_keep calls remain in both windows: the safety margin,
-#   plus (for BACKGROUND calls) the reserve kept for FIRST calls. A BACKGROUND call also
-#   waits while a FIRST call waits (first_waiting_until), so after a reset the FIRST calls
-#   that waited go before the imports.
+#   plus (for BACKGROUND calls) the reserve kept for FIRST calls. BACKGROUND calls are also
+#   spread evenly over each window (the line below), and wait while a FIRST call waits
+#   (first_waiting_until), so after a reset the FIRST calls that waited go before the imports.
 # - Returned: wait = 0 (taken) or the seconds until asking again, and why (minute, hour,
 #   priority).
 _TAKE = """
@@ -42,6 +42,8 @@ CREATE FUNCTION call_budget_take(
 ) LANGUAGE plpgsql AS $$
 DECLARE
     b call_budgets%ROWTYPE;
+    minute_line double precision := p_minute_keep;
+    hour_line double precision := p_hour_keep;
 BEGIN
     wait := 0;
     reason := NULL;
@@ -60,10 +62,19 @@ BEGIN
         b.hour_remaining := p_hour_limit;
         b.hour_low := NULL;
     END IF;
+    IF NOT p_first THEN
+        -- BACKGROUND calls keep to an even spread over the window: they may not run ahead
+        -- of the line from the whole limit (at the window's start) down to their keep (at
+        -- its end), so whatever they leave is there for FIRST calls at any moment.
+        minute_line := p_minute_keep + greatest(p_minute_limit - p_minute_keep, 0)
+            * least(greatest(b.minute_reset_at - p_now, 0), 60) / 60;
+        hour_line := p_hour_keep + greatest(p_hour_limit - p_hour_keep, 0)
+            * least(greatest(b.hour_reset_at - p_now, 0), 3600) / 3600;
+    END IF;
     IF NOT p_first AND b.first_waiting_until > p_now THEN
         wait := b.first_waiting_until - p_now;
         reason := 'priority';
-    ELSIF b.minute_remaining > p_minute_keep AND b.hour_remaining > p_hour_keep THEN
+    ELSIF b.minute_remaining > minute_line AND b.hour_remaining > hour_line THEN
         b.minute_remaining := b.minute_remaining - 1;
         b.hour_remaining := b.hour_remaining - 1;
         b.pending := b.pending + 1;
@@ -72,10 +83,22 @@ BEGIN
         IF b.minute_remaining <= p_minute_keep THEN
             wait := b.minute_reset_at + p_grace - p_now;
             reason := 'minute';
+        ELSIF b.minute_remaining <= minute_line THEN
+            -- Until the line has come down to what remains.
+            wait := greatest(b.minute_reset_at - p_now - (b.minute_remaining - p_minute_keep)
+                * 60.0 / (p_minute_limit - p_minute_keep), 0.01);
+            reason := 'minute';
         END IF;
         IF b.hour_remaining <= p_hour_keep AND b.hour_reset_at + p_grace - p_now > wait THEN
             wait := b.hour_reset_at + p_grace - p_now;
             reason := 'hour';
+        ELSIF b.hour_remaining > p_hour_keep AND b.hour_remaining <= hour_line THEN
+            IF greatest(b.hour_reset_at - p_now - (b.hour_remaining - p_hour_keep)
+                    * 3600.0 / (p_hour_limit - p_hour_keep), 0.01) > wait THEN
+                wait := greatest(b.hour_reset_at - p_now - (b.hour_remaining - p_hour_keep)
+                    * 3600.0 / (p_hour_limit - p_hour_keep), 0.01);
+                reason := 'hour';
+            END IF;
         END IF;
         IF p_first THEN
             b.first_waiting_until := greatest(b.first_waiting_until, p_now + wait + p_first_hold);

@@ -115,12 +115,43 @@ async def test_background_calls_leave_the_reserve_to_first_calls(
     state: AppState, clock: FakeClock
 ) -> None:
     shared = budget(state, clock)
+    clock.now = MINUTE_RESET - 0.001  # the window's end: the even spread allows all of it
     taken, _, reason = await take_all(shared, BACKGROUND)
     assert (taken, reason) == (100 - 2 - 5, "minute")
     # The reserve is still there for invoicing.
     taken, _, _ = await take_all(shared, FIRST)
     assert taken == 5
     assert (await row(state)).granted == 98
+
+
+async def test_background_calls_keep_to_an_even_spread_over_the_window(
+    state: AppState, clock: FakeClock
+) -> None:
+    """Ten seconds into the minute, background calls may have used 1/6 of what they may use
+    in the whole minute (93 calls): what they leave is there for invoicing at any moment."""
+    shared = budget(state, clock)
+    taken, wait, reason = await take_all(shared, BACKGROUND)
+    # Allowed while more than 7 + 93 * 50/60 = 84.5 calls remain.
+    assert (taken, reason) == (16, "minute")
+    assert 0 < wait < 1  # until the line comes down to what remains
+    taken, _, _ = await take_all(shared, FIRST)
+    assert taken == 100 - 16 - 2
+    # Spent, and a FIRST call now waits for the reset: background waits until after it.
+    wait, reason = await shared.take(ENDPOINT, BACKGROUND)
+    assert reason == "priority"
+    assert wait == pytest.approx(MINUTE_RESET + GRACE_SECONDS + 1.0 - clock.now)
+
+
+async def test_background_calls_follow_the_line_as_time_passes(
+    state: AppState, clock: FakeClock
+) -> None:
+    shared = budget(state, clock)
+    clock.now = MINUTE_RESET - 30  # half the minute left: more than 7 + 93 / 2 must remain
+    taken, _, _ = await take_all(shared, BACKGROUND)
+    assert taken == 100 - 53
+    clock.now = MINUTE_RESET - 0.001
+    taken, _, _ = await take_all(shared, BACKGROUND)
+    assert taken == 53 - 7
 
 
 async def test_background_holds_back_while_a_first_call_waits(
@@ -225,6 +256,7 @@ async def test_a_run_that_must_wait_says_so_and_goes_on(
     state: AppState, clock: FakeClock
 ) -> None:
     shared = budget(state, clock, per_minute=20)
+    clock.now = MINUTE_RESET - 0.5
     await take_all(shared, BACKGROUND)
     heard: list[BudgetWait | None] = []
 

@@ -15,7 +15,7 @@ from graphql_api.jobs import RunContext, override_handler, start_run
 from graphql_api.jobs.worker import call_priority_of, execute_run
 from graphql_api.models import Run, RunKind, RunStatus
 from integrations import CallPriority, call_priority
-from tests.budget.test_budget import ENDPOINT, FakeClock, take_all
+from tests.budget.test_budget import ENDPOINT, MINUTE_RESET, FakeClock, take_all
 from tests.conftest import Member
 
 
@@ -37,6 +37,7 @@ async def test_a_waiting_run_shows_it_in_its_progress(state: AppState, owner: Me
         await clock.sleep(seconds)
 
     shared = SharedCallBudget(state.engine, per_minute=20, clock=clock, sleep=sleep)
+    clock.now = MINUTE_RESET - 0.5
     await take_all(shared, CallPriority.BACKGROUND)  # spent for background calls
     priorities: list[CallPriority] = []
 
