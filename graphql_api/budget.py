@@ -12,10 +12,13 @@ workers) shares one budget per endpoint. :class:`SharedCallBudget` keeps it in t
   ones, and the second of clock skew at a window's edge. Being firewalled stops every
   customer for 15 minutes and retries extend it; the margin costs 10 calls a minute.
 - **Priority.** ``FIRST`` (invoicing, activation, anything a user waits for) may spend down
-  to the margin; ``BACKGROUND`` (imports, status sync, detail fill) leaves a reserve of 5 %
-  of each window on top of it, and holds back while a ``FIRST`` call waits, so invoices never
-  queue behind an import: a waiting FIRST call marks the row until a second after its
-  window resets, and background calls yield that second to it.
+  to the margin at any moment. ``BACKGROUND`` (imports, status sync, detail fill) keeps to
+  an even spread over each window (it may not run ahead of a line from the whole limit at
+  the window's start down to its keep at the end), leaves a reserve of 5 % of each window
+  on top of the margin, and holds back while a ``FIRST`` call waits: a waiting FIRST call
+  marks the row until a second after its window resets, and background calls yield that
+  second to it. So invoices never queue behind an import's concurrent calls, and an import
+  cannot spend the hour's budget in its first minutes.
 - **Waiting.** A call that must wait sleeps until the window resets (plus a second of
   grace for clock skew) and asks again. Inside a run the wait is written to the run
   (``waiting_until``, ``waiting_reason``) through :data:`budget_wait_reporter`; without one
