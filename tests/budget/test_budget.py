@@ -288,3 +288,19 @@ async def test_a_request_does_not_wait_longer_than_max_wait(
     with pytest.raises(RateLimitedError):
         await shared.acquire(ENDPOINT, FIRST)
     assert clock.slept == []
+
+
+async def test_a_call_whose_answer_was_lost_stays_counted_until_its_window_ends(
+    state: AppState, clock: FakeClock
+) -> None:
+    """A timeout or a crash after the call was taken: WeFact may have counted it."""
+    shared = budget(state, clock)
+    for _ in range(3):
+        await shared.take(ENDPOINT, FIRST)  # two of them never get an answer
+    await shared.settle(ENDPOINT, headers(minute_remaining=97))
+    stored = await row(state)
+    assert (stored.pending, stored.minute_remaining) == (2, 97 - 2)
+    clock.now = MINUTE_RESET + GRACE_SECONDS
+    await shared.take(ENDPOINT, FIRST)
+    stored = await row(state)
+    assert (stored.pending, stored.minute_remaining) == (1, 100 - 1)
