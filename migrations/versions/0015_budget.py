@@ -114,13 +114,39 @@ END
 $$
 """
 
-# Feeding one answer's headers (NULL: the answer did not report that window):
+# Feeding one answer's headers (NULL: the answer did not report that window), per window
+# (call_budget_window):
 # - The call is no longer in flight.
 # - WeFact's counts only fall within a window, so the lowest Remaining seen is its newest
 #   count; what we may still send is that count minus the calls in flight (some of them may
 #   be in it already: counting them again errs on the safe side). A higher Remaining (an
 #   answer overtaken by a later one) or an earlier window's says nothing new.
 # - A reset later than ours: WeFact started a window we had not rolled to yet; its count wins.
+_WINDOW = """
+CREATE FUNCTION call_budget_window(
+    reset_at double precision, low bigint, remaining bigint, pending bigint,
+    reported bigint, reported_reset double precision,
+    OUT new_reset_at double precision, OUT new_low bigint, OUT new_remaining bigint
+) LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    new_reset_at := reset_at;
+    new_low := low;
+    new_remaining := remaining;
+    IF reported IS NULL THEN
+        RETURN;
+    END IF;
+    IF reported_reset > reset_at + 0.5 THEN
+        new_reset_at := reported_reset;
+        new_low := reported;
+        new_remaining := reported - pending;
+    ELSIF reported_reset >= reset_at - 0.5 AND (low IS NULL OR reported <= low) THEN
+        new_low := reported;
+        new_remaining := reported - pending;
+    END IF;
+END
+$$
+"""
+
 _SETTLE = """
 CREATE FUNCTION call_budget_settle(
     p_endpoint text, p_minute_remaining bigint, p_minute_reset double precision,
@@ -134,28 +160,14 @@ BEGIN
         RETURN;
     END IF;
     b.pending := greatest(b.pending - 1, 0);
-    IF p_minute_remaining IS NOT NULL THEN
-        IF p_minute_reset > b.minute_reset_at + 0.5 THEN
-            b.minute_reset_at := p_minute_reset;
-            b.minute_low := p_minute_remaining;
-            b.minute_remaining := p_minute_remaining - b.pending;
-        ELSIF p_minute_reset >= b.minute_reset_at - 0.5
-              AND (b.minute_low IS NULL OR p_minute_remaining <= b.minute_low) THEN
-            b.minute_low := p_minute_remaining;
-            b.minute_remaining := p_minute_remaining - b.pending;
-        END IF;
-    END IF;
-    IF p_hour_remaining IS NOT NULL THEN
-        IF p_hour_reset > b.hour_reset_at + 0.5 THEN
-            b.hour_reset_at := p_hour_reset;
-            b.hour_low := p_hour_remaining;
-            b.hour_remaining := p_hour_remaining - b.pending;
-        ELSIF p_hour_reset >= b.hour_reset_at - 0.5
-              AND (b.hour_low IS NULL OR p_hour_remaining <= b.hour_low) THEN
-            b.hour_low := p_hour_remaining;
-            b.hour_remaining := p_hour_remaining - b.pending;
-        END IF;
-    END IF;
+    SELECT w.new_reset_at, w.new_low, w.new_remaining
+    INTO b.minute_reset_at, b.minute_low, b.minute_remaining
+    FROM call_budget_window(b.minute_reset_at, b.minute_low, b.minute_remaining, b.pending,
+                            p_minute_remaining, p_minute_reset) AS w;
+    SELECT w.new_reset_at, w.new_low, w.new_remaining
+    INTO b.hour_reset_at, b.hour_low, b.hour_remaining
+    FROM call_budget_window(b.hour_reset_at, b.hour_low, b.hour_remaining, b.pending,
+                            p_hour_remaining, p_hour_reset) AS w;
     UPDATE call_budgets SET
         minute_reset_at = b.minute_reset_at, minute_remaining = b.minute_remaining,
         minute_low = b.minute_low, hour_reset_at = b.hour_reset_at,
@@ -192,6 +204,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("endpoint", name=op.f("pk_call_budgets")),
     )
     op.execute(_TAKE)
+    op.execute(_WINDOW)
     op.execute(_SETTLE)
     op.add_column("runs", sa.Column(
         "waiting_until", sa.DateTime(timezone=True), nullable=True,
@@ -208,6 +221,8 @@ def downgrade() -> None:
     op.drop_column("runs", "waiting_until")
     op.execute("DROP FUNCTION call_budget_settle(text, bigint, double precision, bigint, "
                "double precision)")
+    op.execute("DROP FUNCTION call_budget_window(double precision, bigint, bigint, bigint, "
+               "bigint, double precision)")
     op.execute("DROP FUNCTION call_budget_take(text, double precision, boolean, bigint, bigint, "
                "bigint, bigint, double precision, double precision)")
     op.drop_table("call_budgets")

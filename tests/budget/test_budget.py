@@ -19,6 +19,7 @@ from graphql_api.budget import (
     GRACE_SECONDS,
     BudgetWait,
     SharedCallBudget,
+    SharedWriteLocks,
     budget_wait_reporter,
     margin,
     reserve,
@@ -304,3 +305,12 @@ async def test_a_call_whose_answer_was_lost_stays_counted_until_its_window_ends(
     await shared.take(ENDPOINT, FIRST)
     stored = await row(state)
     assert (stored.pending, stored.minute_remaining) == (1, 100 - 1)
+
+
+def test_every_process_is_built_with_the_shared_budget_and_locks(state: AppState) -> None:
+    """API and worker processes both start from ``AppState.create``."""
+    assert isinstance(state.providers.budget, SharedCallBudget)
+    assert (state.providers.budget.per_minute, state.providers.budget.per_hour) == (
+        state.settings.wefact_calls_per_minute, state.settings.wefact_calls_per_hour
+    )
+    assert isinstance(state.providers.write_locks, SharedWriteLocks)
