@@ -35,7 +35,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from graphql_api.errors import Conflict
-from graphql_api.jobs.registry import RUN_QUEUE, LockScope, get_spec, lock_key, task_name
+from graphql_api.jobs.registry import (
+    RUN_QUEUE,
+    LockScope,
+    get_spec,
+    lock_key,
+    queue_priority,
+    task_name,
+)
 from graphql_api.models.runs import ACTIVE_RUN_STATUSES, Run, RunKind, RunStatus
 
 logger = logging.getLogger(__name__)
@@ -92,7 +99,7 @@ async def defer_run_job(session: AsyncSession, run: Run) -> int:
         {
             "queue": RUN_QUEUE,
             "task": task_name(run.kind),
-            "priority": spec.priority if spec is not None else 0,
+            "priority": queue_priority(run.kind),
             "lock": lock_key(run.kind, scope, run.workspace_id),
             "args": json.dumps({"run_id": run.id}),
         },

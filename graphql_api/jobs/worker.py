@@ -37,11 +37,17 @@ from graphql_api.jobs import runs as run_service
 from graphql_api.jobs.context import RunContext
 from graphql_api.jobs.periodic import PERIODIC_QUEUE, PeriodicJob
 from graphql_api.jobs.reaper import ReapReport, reap_runs
-from graphql_api.jobs.registry import RUN_QUEUE, RunTaskSpec, get_spec, task_name
+from graphql_api.jobs.registry import (
+    RUN_QUEUE,
+    RunTaskSpec,
+    call_priority_of,
+    get_spec,
+    task_name,
+)
 from graphql_api.jobs.runs import FINAL_RUN_STATUSES, Problem, RunSuperseded
 from graphql_api.models.runs import RunKind, RunStatus
 from graphql_api.resources import Resources
-from integrations import CallPriority, prioritised
+from integrations import prioritised
 from integrations.errors import ProviderError
 
 logger = logging.getLogger(__name__)
@@ -120,16 +126,6 @@ async def execute_run(
         logger.warning("run %s attempt %s superseded; result not recorded", run_id, ctx.attempt)
         return "superseded"
     return status.name.lower()
-
-
-CALL_PRIORITY: dict[RunKind, CallPriority] = {RunKind.INVOICE: CallPriority.FIRST}
-"""WeFact call priority of each kind of run; every other kind (imports, status sync, detail
-fill) is BACKGROUND: it waits while invoicing needs the shared budget."""
-
-
-def call_priority_of(kind: RunKind) -> CallPriority:
-    """The priority of the WeFact calls a run of ``kind`` makes."""
-    return CALL_PRIORITY.get(kind, CallPriority.BACKGROUND)
 
 
 async def _perform(

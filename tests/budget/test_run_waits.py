@@ -12,7 +12,8 @@ from sqlalchemy import select
 from graphql_api.app import AppState
 from graphql_api.budget import SharedCallBudget
 from graphql_api.jobs import RunContext, override_handler, start_run
-from graphql_api.jobs.worker import call_priority_of, execute_run
+from graphql_api.jobs.registry import call_priority_of
+from graphql_api.jobs.worker import execute_run, open_jobs
 from graphql_api.models import Run, RunKind, RunStatus
 from integrations import CallPriority, call_priority
 from tests.budget.test_budget import ENDPOINT, MINUTE_RESET, FakeClock, take_all
@@ -63,3 +64,22 @@ async def test_a_waiting_run_shows_it_in_its_progress(state: AppState, owner: Me
     assert (done.status, done.waiting_until, done.waiting_reason) == (
         RunStatus.SUCCEEDED, None, None
     )
+
+
+async def test_a_free_worker_takes_a_queued_invoice_run_before_a_queued_import(
+    state: AppState, owner: Member
+) -> None:
+    order: list[RunKind] = []
+
+    async def record(ctx: RunContext) -> RunStatus:
+        order.append(ctx.kind)
+        return RunStatus.SUCCEEDED
+
+    async with state.sessionmaker() as session, session.begin():
+        # Queued first: the background run.
+        await start_run(session, owner.workspace_id, RunKind.STATUS_SYNC, {})
+        await start_run(session, owner.workspace_id, RunKind.INVOICE, {})
+    with override_handler(RunKind.STATUS_SYNC, record), override_handler(RunKind.INVOICE, record):
+        async with open_jobs(state) as runner:  # one job at a time
+            await runner.run_worker(wait=False)
+    assert order == [RunKind.INVOICE, RunKind.STATUS_SYNC]
