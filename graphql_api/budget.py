@@ -33,19 +33,22 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import math
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from integrations import CallPriority, RateLimitedError
-from integrations.pacing import reported_windows
+from integrations.pacing import WindowReport, reported_windows
+
+logger = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -110,7 +113,7 @@ _TAKE = text(
     ":hour_limit, :minute_keep, :hour_keep, :grace, :hold)"
 )
 _SETTLE = text(
-    "SELECT call_budget_settle(:endpoint, :minute_remaining, :minute_reset, "
+    "SELECT call_budget_settle(:endpoint, :answers, :minute_remaining, :minute_reset, "
     ":hour_remaining, :hour_reset)"
 )
 
@@ -139,6 +142,8 @@ class SharedCallBudget:
         self.max_wait = max_wait
         self._clock = clock
         self._sleep = sleep
+        self._unsettled: dict[str, _Answers] = {}
+        self._flushers: dict[str, asyncio.Task[None]] = {}
 
     def keep(self, priority: CallPriority) -> tuple[int, int]:
         """Calls of the minute and hour windows a call of ``priority`` leaves untouched."""
@@ -192,22 +197,69 @@ class SharedCallBudget:
             await reporter(None)
 
     async def settle(self, endpoint: str, headers: Mapping[str, str]) -> None:
-        """Feed an answer's ``API-RateLimit-*`` headers (an answer without any: nothing)."""
-        reports = {r.window: r for r in reported_windows(headers, self._clock())}
+        """Feed an answer's ``API-RateLimit-*`` headers (an answer without any: nothing).
+
+        Written behind the call, not in its path: the answers that arrive meanwhile are
+        merged (their newest count per window) into the next write. Until it is written the
+        budget only errs on the safe side (the calls still count as in flight); a process
+        that stops first leaves its last answers unsaid, which the next answer or the window's
+        end makes good.
+        """
+        reports = reported_windows(headers, self._clock())
         if not reports:
             return
-        minute, hour = reports.get("Minute"), reports.get("Hour")
+        self._unsettled.setdefault(endpoint, _Answers()).add(reports)
+        flusher = self._flushers.get(endpoint)
+        if flusher is None or flusher.done():
+            self._flushers[endpoint] = asyncio.create_task(self._flush(endpoint))
+
+    async def flush(self) -> None:
+        """Wait until every answer fed so far is written (tests, shutdown)."""
+        await asyncio.gather(*self._flushers.values())
+
+    async def _flush(self, endpoint: str) -> None:
+        while (answers := self._unsettled.pop(endpoint, None)) is not None:
+            try:
+                await self._write(endpoint, answers)
+            except Exception:
+                # Lost answers only make the budget more careful until the next one.
+                logger.warning("could not record WeFact's rate-limit headers", exc_info=True)
+
+    async def _write(self, endpoint: str, answers: _Answers) -> None:
+        minute, hour = answers.windows.get("Minute"), answers.windows.get("Hour")
         async with self._engine.connect() as connection:
             await connection.execute(
                 _SETTLE,
                 {
                     "endpoint": endpoint,
+                    "answers": answers.count,
                     "minute_remaining": minute.remaining if minute else None,
                     "minute_reset": minute.reset_at if minute else None,
                     "hour_remaining": hour.remaining if hour else None,
                     "hour_reset": hour.reset_at if hour else None,
                 },
             )
+
+
+@dataclass
+class _Answers:
+    """Answers not yet written: how many, and the newest count WeFact reported per window."""
+
+    count: int = 0
+    windows: dict[str, WindowReport] = field(default_factory=dict)
+
+    def add(self, reports: list[WindowReport]) -> None:
+        self.count += 1
+        for report in reports:
+            known = self.windows.get(report.window)
+            # A later window wins; within one, the lowest count is the newest.
+            if (
+                known is None
+                or report.reset_at > known.reset_at + 0.5
+                or (abs(report.reset_at - known.reset_at) <= 0.5
+                    and report.remaining < known.remaining)
+            ):
+                self.windows[report.window] = report
 
 
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")

@@ -114,9 +114,9 @@ END
 $$
 """
 
-# Feeding one answer's headers (NULL: the answer did not report that window), per window
-# (call_budget_window):
-# - The call is no longer in flight.
+# Feeding the headers of p_answers answers (their newest count per window; NULL: not
+# reported), per window (call_budget_window):
+# - Those calls are no longer in flight.
 # - WeFact's counts only fall within a window, so the lowest Remaining seen is its newest
 #   count; what we may still send is that count minus the calls in flight (some of them may
 #   be in it already: counting them again errs on the safe side). A higher Remaining (an
@@ -149,8 +149,8 @@ $$
 
 _SETTLE = """
 CREATE FUNCTION call_budget_settle(
-    p_endpoint text, p_minute_remaining bigint, p_minute_reset double precision,
-    p_hour_remaining bigint, p_hour_reset double precision
+    p_endpoint text, p_answers bigint, p_minute_remaining bigint,
+    p_minute_reset double precision, p_hour_remaining bigint, p_hour_reset double precision
 ) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     b call_budgets%ROWTYPE;
@@ -159,7 +159,7 @@ BEGIN
     IF NOT FOUND THEN
         RETURN;
     END IF;
-    b.pending := greatest(b.pending - 1, 0);
+    b.pending := greatest(b.pending - p_answers, 0);
     SELECT w.new_reset_at, w.new_low, w.new_remaining
     INTO b.minute_reset_at, b.minute_low, b.minute_remaining
     FROM call_budget_window(b.minute_reset_at, b.minute_low, b.minute_remaining, b.pending,
@@ -219,7 +219,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_column("runs", "waiting_reason")
     op.drop_column("runs", "waiting_until")
-    op.execute("DROP FUNCTION call_budget_settle(text, bigint, double precision, bigint, "
+    op.execute("DROP FUNCTION call_budget_settle(text, bigint, bigint, double precision, bigint, "
                "double precision)")
     op.execute("DROP FUNCTION call_budget_window(double precision, bigint, bigint, bigint, "
                "bigint, double precision)")

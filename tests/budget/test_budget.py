@@ -82,6 +82,12 @@ def headers(minute_remaining: int, minute_reset: float = MINUTE_RESET) -> dict[s
     }
 
 
+async def feed(shared: SharedCallBudget, answer: dict[str, str]) -> None:
+    """Feed one answer's headers and wait until they are written."""
+    await shared.settle(ENDPOINT, answer)
+    await shared.flush()
+
+
 async def row(state: AppState) -> CallBudget:
     async with state.sessionmaker() as session:
         found = await session.scalar(select(CallBudget).where(CallBudget.endpoint == ENDPOINT))
@@ -176,7 +182,7 @@ async def test_an_answer_with_fewer_calls_left_lowers_the_budget(
     """Someone else on our address spent calls: WeFact's count is what is left."""
     shared = budget(state, clock)
     assert (await shared.take(ENDPOINT, FIRST))[0] == 0
-    await shared.settle(ENDPOINT, headers(minute_remaining=10))
+    await feed(shared, headers(minute_remaining=10))
     taken, _, _ = await take_all(shared, FIRST)
     assert taken == 10 - 2
 
@@ -188,7 +194,7 @@ async def test_calls_in_flight_are_subtracted_from_the_reported_count(
     for _ in range(5):
         assert (await shared.take(ENDPOINT, FIRST))[0] == 0
     # The first answer: 4 more calls are in flight, maybe not yet counted by WeFact.
-    await shared.settle(ENDPOINT, headers(minute_remaining=50))
+    await feed(shared, headers(minute_remaining=50))
     assert (await row(state)).minute_remaining == 50 - 4
 
 
@@ -196,10 +202,10 @@ async def test_an_overtaken_answer_says_nothing_new(state: AppState, clock: Fake
     shared = budget(state, clock)
     for _ in range(2):
         await shared.take(ENDPOINT, FIRST)
-    await shared.settle(ENDPOINT, headers(minute_remaining=30))
+    await feed(shared, headers(minute_remaining=30))
     assert (await row(state)).minute_remaining == 30 - 1  # one call still in flight
     # An answer counted earlier (more left) that arrives later must not raise the budget.
-    await shared.settle(ENDPOINT, headers(minute_remaining=31))
+    await feed(shared, headers(minute_remaining=31))
     assert (await row(state)).minute_remaining == 30 - 1
 
 
@@ -209,7 +215,7 @@ async def test_headers_raise_the_budget_above_the_assumed_limit(
     """The assumed limit is a start: a WeFact that allows more says so in its headers."""
     shared = budget(state, clock, per_minute=20)
     await shared.take(ENDPOINT, FIRST)
-    await shared.settle(ENDPOINT, headers(minute_remaining=499))
+    await feed(shared, headers(minute_remaining=499))
     taken, _, _ = await take_all(shared, FIRST)
     assert taken == 499 - 2
 
@@ -221,7 +227,7 @@ async def test_a_later_window_in_the_headers_is_adopted(
     for _ in range(3):
         await shared.take(ENDPOINT, FIRST)
     clock.now = MINUTE_RESET + 0.2  # WeFact reset; our grace second is not over yet
-    await shared.settle(ENDPOINT, headers(minute_remaining=99, minute_reset=MINUTE_RESET + 60))
+    await feed(shared, headers(minute_remaining=99, minute_reset=MINUTE_RESET + 60))
     stored = await row(state)
     # Two calls are still in flight: they may land in the new window.
     assert (stored.minute_reset_at, stored.minute_remaining) == (MINUTE_RESET + 60, 99 - 2)
@@ -234,7 +240,7 @@ async def test_headers_of_an_earlier_window_are_ignored(
     clock.now = MINUTE_RESET + 5  # a second window
     await shared.take(ENDPOINT, FIRST)
     before = (await row(state)).minute_remaining
-    await shared.settle(ENDPOINT, headers(minute_remaining=0, minute_reset=MINUTE_RESET))
+    await feed(shared, headers(minute_remaining=0, minute_reset=MINUTE_RESET))
     assert (await row(state)).minute_remaining == before
 
 
@@ -298,7 +304,7 @@ async def test_a_call_whose_answer_was_lost_stays_counted_until_its_window_ends(
     shared = budget(state, clock)
     for _ in range(3):
         await shared.take(ENDPOINT, FIRST)  # two of them never get an answer
-    await shared.settle(ENDPOINT, headers(minute_remaining=97))
+    await feed(shared, headers(minute_remaining=97))
     stored = await row(state)
     assert (stored.pending, stored.minute_remaining) == (2, 97 - 2)
     clock.now = MINUTE_RESET + GRACE_SECONDS
@@ -314,3 +320,19 @@ def test_every_process_is_built_with_the_shared_budget_and_locks(state: AppState
         state.settings.wefact_calls_per_minute, state.settings.wefact_calls_per_hour
     )
     assert isinstance(state.providers.write_locks, SharedWriteLocks)
+
+
+async def test_answers_that_arrive_together_are_written_as_one(
+    state: AppState, clock: FakeClock
+) -> None:
+    """Headers are written behind the calls; what arrived meanwhile is merged: every call is
+    no longer in flight, and the newest count (the lowest) is the one that counts."""
+    shared = budget(state, clock)
+    for _ in range(4):
+        await shared.take(ENDPOINT, FIRST)
+    for remaining in (60, 58, 59):  # the third was overtaken
+        await shared.settle(ENDPOINT, headers(minute_remaining=remaining))
+    await shared.flush()
+    stored = await row(state)
+    assert stored.pending == 1
+    assert (stored.minute_low, stored.minute_remaining) == (58, 58 - 1)
