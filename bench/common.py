@@ -28,6 +28,8 @@ class Sizes:
     invoice_repetitions: int
     unbilled_entries: int
     unbilled_repetitions: int
+    fleet_debtors: int
+    fleet_customers: int
     timeout_seconds: float
     webhook_latency_events: int = 200
     webhook_throughput_events: int = 2000
@@ -41,6 +43,7 @@ class Sizes:
                 invoice_entries=500, invoice_customers=5,
                 invoice_repetitions=2,
                 unbilled_entries=100_000, unbilled_repetitions=5,
+                fleet_debtors=40, fleet_customers=10,
                 timeout_seconds=180.0,
                 webhook_latency_events=50, webhook_throughput_events=300,
             )
@@ -50,6 +53,8 @@ class Sizes:
             invoice_entries=10_000, invoice_customers=100,
             invoice_repetitions=2,
             unbilled_entries=1_000_000, unbilled_repetitions=7,
+            # About 900 calls at the fleet benchmark's 300 a minute: three minutes of work.
+            fleet_debtors=150, fleet_customers=25,
             # A benchmark still running after this is reported as timed out, not waited for.
             timeout_seconds=900.0,
         )

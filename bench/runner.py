@@ -44,6 +44,12 @@ def _invoicing() -> Benchmark:
     return invoicing.run
 
 
+def _fleet() -> Benchmark:
+    from bench import fleet
+
+    return fleet.run
+
+
 def _unbilled() -> Benchmark:
     from bench import unbilled
 
@@ -62,6 +68,7 @@ BENCHMARKS: dict[str, Callable[[], Benchmark]] = {
     "invoice": _invoicing,
     "unbilled": _unbilled,
     "webhooks": _webhooks,
+    "fleet": _fleet,
 }
 
 AIMS: dict[str, tuple[str, Callable[[dict[str, Any]], bool | None]]] = {
@@ -86,6 +93,17 @@ AIMS: dict[str, tuple[str, Callable[[dict[str, Any]], bool | None]]] = {
         lambda f: (
             f["invoice_overhead_ms_per_invoice"] < 20
             if "invoice_overhead_ms_per_invoice" in f
+            else None
+        ),
+    ),
+    "fleet": (
+        "fleet: 0 firewall events, every whole minute at 90-100 % of the limit",
+        lambda f: (
+            f["fleet_firewall_events"] == 0
+            and bool(f["fleet_calls_per_minute"])
+            and f["fleet_utilisation_min"] >= 0.9
+            and f["fleet_utilisation_max"] <= 1.0
+            if "fleet_firewall_events" in f
             else None
         ),
     ),

@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp
 
 from graphql_api import graphiql
+from graphql_api.budget import SharedCallBudget, SharedWriteLocks
 from graphql_api.db import create_engine, create_sessionmaker
 from graphql_api.middleware import (
     MULTIPART_OVERHEAD_BYTES,
@@ -26,6 +27,7 @@ from graphql_api.middleware import (
     BodyLimit,
     SecurityHeaders,
 )
+from graphql_api.provider_runtime import ProviderRuntime
 from graphql_api.resources import Resources
 from graphql_api.security import SecretBox
 from graphql_api.settings import Settings
@@ -44,6 +46,15 @@ class AppState(Resources):
     def create(cls, settings: Settings, database_url: str) -> AppState:
         """Engine, sessions and clients for one process."""
         engine = create_engine(database_url)
+        # WeFact's budget and HostFact's write lock are shared with every other process.
+        providers = ProviderRuntime(
+            budget=SharedCallBudget(
+                engine,
+                per_minute=settings.wefact_calls_per_minute,
+                per_hour=settings.wefact_calls_per_hour,
+            ),
+            write_locks=SharedWriteLocks(engine),
+        )
         return cls(
             settings=settings,
             engine=engine,
@@ -52,6 +63,7 @@ class AppState(Resources):
             # One shared client for all provider calls: pooled connections, bounded timeouts.
             http=httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0)),
             database_url=database_url,
+            providers=providers,
         )
 
     async def close(self) -> None:

@@ -43,6 +43,19 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Comma-separated outgoing addresses users must whitelist in WeFact.",
     )
+    wefact_calls_per_minute: int = Field(
+        default=500,
+        ge=10,
+        description=(
+            "WeFact's calls a minute per server address, assumed until its rate-limit headers "
+            "say otherwise; the shared budget's margin and reserve are shares of it."
+        ),
+    )
+    wefact_calls_per_hour: int = Field(
+        default=5000,
+        ge=10,
+        description="WeFact's calls an hour per server address (as WEFACT_CALLS_PER_MINUTE).",
+    )
     allow_private_integration_urls: bool = False
     graphiql: bool = True
     cors_origins: Annotated[list[str], NoDecode] = Field(

@@ -7,6 +7,7 @@ Knows nothing of GraphQL or the database. Typical use::
     await provider.verify()
 """
 
+from .budget import CallBudget, CallPriority, WriteLocks, call_priority, prioritised
 from .dispatch import make_provider
 from .errors import (
     ApiDisabledError,
@@ -45,6 +46,8 @@ __all__ = [
     "ApiDisabledError",
     "AttachmentRef",
     "AuthenticationError",
+    "CallBudget",
+    "CallPriority",
     "Debtor",
     "DebtorInput",
     "DebtorSummary",
@@ -70,7 +73,10 @@ __all__ = [
     "ValidationError",
     "WeFactClient",
     "WriteLockBusyError",
+    "WriteLocks",
+    "call_priority",
     "make_http_client",
     "make_provider",
     "normalize_hostfact_url",
+    "prioritised",
 ]

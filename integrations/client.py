@@ -18,12 +18,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
 
+from .budget import CallBudget, WriteLocks
 from .coerce import to_int
 from .dialect import Dialect
 from .errors import InconclusiveLookupError, NotFoundError, ValidationError, unreachable
@@ -124,17 +126,29 @@ class ProviderClient:
         *,
         pacer: RatePacer | None = None,
         pacers: PacerRegistry | None = None,
+        budget: CallBudget | None = None,
+        write_locks: WriteLocks | None = None,
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        # WeFact counts calls per source IP: clients given the process's registry share one
-        # budget per endpoint. Without one (tests, scripts) the client paces itself alone.
+        # WeFact counts calls per source IP: clients given the fleet's ``budget`` share one
+        # budget per endpoint with every process; clients given only the process's registry
+        # share one per process. Without either (tests, scripts) the client paces itself.
         if pacer is None and pacers is not None and dialect.shares_rate_limit:
             pacer = pacers.for_endpoint(endpoint)
         self._dialect = dialect
         self.endpoint = endpoint
+        #: HostFact's write lock, shared with other processes when given (see ``_write``).
+        self._write_locks = write_locks if dialect.serialises_writes else None
         self._transport = Transport(
-            http, endpoint, api_key, provider=dialect.name, pacer=pacer, retry=retry, sleep=sleep
+            http,
+            endpoint,
+            api_key,
+            provider=dialect.name,
+            pacer=pacer,
+            budget=budget if dialect.shares_rate_limit else None,
+            retry=retry,
+            sleep=sleep,
         )
 
     def __repr__(self) -> str:
@@ -154,8 +168,15 @@ class ProviderClient:
     async def _write(
         self, controller: str, action: str, params: Mapping[str, Any]
     ) -> dict[str, Any]:
-        async with self._dialect.write_guard(self.endpoint):
+        # The in-process lock first, so one process holds at most one shared lock (and one
+        # database connection) per installation while its other writers queue here.
+        async with self._dialect.write_guard(self.endpoint), self._shared_write_lock():
             return await self._transport.call(controller, action, params)
+
+    def _shared_write_lock(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        if self._write_locks is None:
+            return contextlib.nullcontext()
+        return self._write_locks.hold(self.endpoint)
 
     async def _page(
         self,

@@ -33,6 +33,8 @@ class Dialect:
     write_guard: WriteGuard = lambda _url: contextlib.nullcontext()
     #: Whether all clients of one endpoint share a rate-limit budget (pacer).
     shares_rate_limit: bool = False
+    #: Whether writes to one endpoint must take turns across processes (a global lock).
+    serialises_writes: bool = False
 
 
 WEFACT = Dialect(
@@ -51,4 +53,5 @@ HOSTFACT = Dialect(
     line_vat=lambda line: {"TaxPercentage": line.tax_percentage},
     line_period=lambda line: {"StartPeriod": line.start_date},
     write_guard=installation_lock,
+    serialises_writes=True,
 )

@@ -6,6 +6,7 @@ import asyncio
 
 import httpx
 
+from .budget import WriteLocks
 from .client import ProviderClient
 from .dialect import HOSTFACT
 from .pacing import PacerRegistry, RatePacer, Sleep
@@ -40,6 +41,7 @@ class HostFactClient(ProviderClient):
         *,
         pacer: RatePacer | None = None,
         pacers: PacerRegistry | None = None,
+        write_locks: WriteLocks | None = None,
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -50,6 +52,7 @@ class HostFactClient(ProviderClient):
             HOSTFACT,
             pacer=pacer,
             pacers=pacers,
+            write_locks=write_locks,
             retry=retry,
             sleep=sleep,
         )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
 from .errors import RateLimitedError
 
@@ -22,6 +23,8 @@ Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 
 _HEADER = "API-RateLimit-{kind}-{window}"
+#: The windows WeFact reports on, with their length in seconds.
+WINDOWS = {"Minute": 60.0, "Hour": 3600.0}
 
 
 class RatePacer:
@@ -60,21 +63,40 @@ class RatePacer:
         now = self._clock()
         wait_until = 0.0
         reported = False
-        for window in ("Minute", "Hour"):
-            remaining = _number(headers.get(_HEADER.format(kind="Remaining", window=window)))
-            reset = _number(headers.get(_HEADER.format(kind="Reset", window=window)))
-            if remaining is None or reset is None:
-                continue
+        for report in reported_windows(headers, now):
             reported = True
-            if remaining <= self.low_water:
-                # Documented as Unix seconds; small values are read as "seconds from now".
-                reset_at = reset if reset > 1_000_000_000 else now + reset
-                wait_until = max(wait_until, reset_at)
+            if report.remaining <= self.low_water:
+                wait_until = max(wait_until, report.reset_at)
         if wait_until > now:
             self._not_before = max(self._not_before, wait_until)
         elif reported:
             # A fresh answer with budget to spare: the window has reset.
             self._not_before = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class WindowReport:
+    """What one answer said about one window: calls left in it and when it ends."""
+
+    window: str
+    """``Minute`` or ``Hour``."""
+    remaining: int
+    reset_at: float
+    """Unix seconds."""
+
+
+def reported_windows(headers: Mapping[str, str], now: float) -> list[WindowReport]:
+    """The windows an answer reports on (none for HostFact, or a body without headers)."""
+    reports = []
+    for window in WINDOWS:
+        remaining = _number(headers.get(_HEADER.format(kind="Remaining", window=window)))
+        reset = _number(headers.get(_HEADER.format(kind="Reset", window=window)))
+        if remaining is None or reset is None:
+            continue
+        # Documented as Unix seconds; small values are read as "seconds from now".
+        reset_at = reset if reset > 1_000_000_000 else now + reset
+        reports.append(WindowReport(window, max(0, int(remaining)), reset_at))
+    return reports
 
 
 def _number(value: str | None) -> float | None:

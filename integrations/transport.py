@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from .budget import CallBudget, call_priority
 from .envelope import read_envelope
 from .errors import ProviderError, UnavailableError, WriteLockBusyError, unreachable
 from .pacing import RatePacer
@@ -87,6 +88,7 @@ class Transport:
         *,
         provider: str,
         pacer: RatePacer | None = None,
+        budget: CallBudget | None = None,
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -95,6 +97,8 @@ class Transport:
         self._api_key = api_key
         self.provider = provider
         self.pacer = pacer if pacer is not None else RatePacer(sleep=sleep)
+        #: The budget shared with other processes; when given it replaces the pacer.
+        self.budget = budget
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
 
@@ -133,7 +137,10 @@ class Transport:
         is_write: bool,
         attempt: int,
     ) -> dict[str, Any]:
-        await self.pacer.wait_turn()
+        if self.budget is not None:
+            await self.budget.acquire(self.url, call_priority.get())
+        else:
+            await self.pacer.wait_turn()
         started = time.perf_counter()
         outcome = "success"
         try:
@@ -150,7 +157,12 @@ class Transport:
                 raise unreachable(
                     f"connection failed: {type(exc).__name__}", maybe_applied=is_write
                 ) from None
-            self.pacer.observe(response.headers)
+            if self.budget is not None:
+                # An answer without headers (a timeout, HostFact) says nothing: the call
+                # stays counted as in flight until the window ends.
+                await self.budget.settle(self.url, response.headers)
+            else:
+                self.pacer.observe(response.headers)
             return read_envelope(response, is_write=is_write)
         except ProviderError as error:
             outcome = type(error).__name__

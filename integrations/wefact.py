@@ -6,6 +6,7 @@ import asyncio
 
 import httpx
 
+from .budget import CallBudget
 from .client import ProviderClient
 from .dialect import WEFACT
 from .pacing import PacerRegistry, RatePacer, Sleep
@@ -29,9 +30,18 @@ class WeFactClient(ProviderClient):
         *,
         pacer: RatePacer | None = None,
         pacers: PacerRegistry | None = None,
+        budget: CallBudget | None = None,
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         super().__init__(
-            http, api_key, base_url, WEFACT, pacer=pacer, pacers=pacers, retry=retry, sleep=sleep
+            http,
+            api_key,
+            base_url,
+            WEFACT,
+            pacer=pacer,
+            pacers=pacers,
+            budget=budget,
+            retry=retry,
+            sleep=sleep,
         )

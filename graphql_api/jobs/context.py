@@ -30,6 +30,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from graphql_api.budget import BudgetWait
 from graphql_api.jobs import runs as run_service
 from graphql_api.jobs.runs import Problem
 from graphql_api.models.runs import Run, RunKind
@@ -129,6 +130,19 @@ class RunContext:
         self.progress_done = run.progress_done
         self.progress_total = run.progress_total
         self.counts = dict(run.counts)
+
+    async def waiting(self, wait: BudgetWait | None) -> None:
+        """Show that the run waits for WeFact's call budget (None: it goes on again).
+
+        The run's calls report this themselves (``graphql_api.budget``), committed at once."""
+        async with self.transaction() as session:
+            await run_service.report_waiting(
+                session,
+                self.run_id,
+                self.attempt,
+                wait.until if wait else None,
+                wait.reason if wait else None,
+            )
 
     async def problem(self, message: str, item: str | None = None) -> None:
         """Record one problem (committed at once)."""

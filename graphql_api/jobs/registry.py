@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from graphql_api.models.runs import RunKind, RunStatus
+from integrations import CallPriority
 
 if TYPE_CHECKING:
     from graphql_api.jobs.context import RunContext
@@ -66,6 +67,26 @@ class RunTaskSpec:
 
 
 _SPECS: dict[RunKind, RunTaskSpec] = {}
+
+CALL_PRIORITY: dict[RunKind, CallPriority] = {RunKind.INVOICE: CallPriority.FIRST}
+"""WeFact call priority of each kind of run; every other kind (imports, status sync, detail
+fill) is BACKGROUND: it waits while invoicing needs the shared budget."""
+
+FIRST_QUEUE_BOOST = 10
+"""Added to the queue priority of runs whose calls go FIRST: a worker slot that comes free
+takes a queued invoice run before a queued import."""
+
+
+def call_priority_of(kind: RunKind) -> CallPriority:
+    """The priority of the WeFact calls a run of ``kind`` makes."""
+    return CALL_PRIORITY.get(kind, CallPriority.BACKGROUND)
+
+
+def queue_priority(kind: RunKind) -> int:
+    """procrastinate's priority (higher first) for the job of a run of ``kind``."""
+    spec = get_spec(kind)
+    base = spec.priority if spec is not None else 0
+    return base + (FIRST_QUEUE_BOOST if call_priority_of(kind) is CallPriority.FIRST else 0)
 
 
 def run_task(

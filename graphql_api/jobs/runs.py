@@ -23,6 +23,7 @@ presumed dead), writes of the old attempt raise ``RunSuperseded`` instead of clo
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,7 +36,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from graphql_api import outbox
 from graphql_api.db import defer_job
 from graphql_api.errors import Conflict
-from graphql_api.jobs.registry import RUN_QUEUE, LockScope, get_spec, lock_key, task_name
+from graphql_api.jobs.registry import (
+    RUN_QUEUE,
+    LockScope,
+    get_spec,
+    lock_key,
+    queue_priority,
+    task_name,
+)
 from graphql_api.models.runs import ACTIVE_RUN_STATUSES, Run, RunKind, RunStatus
 
 logger = logging.getLogger(__name__)
@@ -83,7 +91,7 @@ async def defer_run_job(session: AsyncSession, run: Run) -> int:
         session,
         queue=RUN_QUEUE,
         task=task_name(run.kind),
-        priority=spec.priority if spec is not None else 0,
+        priority=queue_priority(run.kind),
         lock=lock_key(run.kind, scope, run.workspace_id),
         args={"run_id": run.id},
     )
@@ -214,6 +222,24 @@ async def heartbeat(session: AsyncSession, run_id: int, attempt: int) -> None:
         raise RunSuperseded(f"run {run_id} is no longer owned by attempt {attempt}")
 
 
+async def report_waiting(
+    session: AsyncSession,
+    run_id: int,
+    attempt: int,
+    until: dt.datetime | None,
+    reason: str | None,
+) -> None:
+    """Show (or clear, with None) that the attempt waits for WeFact's call budget.
+
+    Written beside the work, not through ``_owned_run``: a superseded attempt is stopped by
+    its heartbeat, and a wait notice is not worth a lock on the run."""
+    await session.execute(
+        update(Run)
+        .where(Run.id == run_id, Run.attempts == attempt, Run.status == RunStatus.RUNNING)
+        .values(waiting_until=until, waiting_reason=reason, heartbeat_at=func.now())
+    )
+
+
 async def finish(
     session: AsyncSession,
     run_id: int,
@@ -227,6 +253,8 @@ async def finish(
     run = await report_progress(session, run_id, attempt, problems=problems)
     run.status = status
     run.finished_at = run.heartbeat_at
+    run.waiting_until = None
+    run.waiting_reason = None
     await session.flush()
     await outbox.run_finished(session, run)
     return run

@@ -33,6 +33,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import procrastinate
 from procrastinate.job_context import JobContext
 
+from graphql_api.budget import budget_wait_reporter
 from graphql_api.db import plain_url, transaction
 from graphql_api.errors import DomainError
 from graphql_api.jobs import runs as run_service
@@ -43,6 +44,7 @@ from graphql_api.jobs.registry import (
     RUN_QUEUE,
     RunTaskSpec,
     TaskSpec,
+    call_priority_of,
     get_spec,
     job_tasks,
     task_name,
@@ -50,6 +52,7 @@ from graphql_api.jobs.registry import (
 from graphql_api.jobs.runs import FINAL_RUN_STATUSES, Problem, RunSuperseded
 from graphql_api.models.runs import RunKind, RunStatus
 from graphql_api.resources import Resources
+from integrations import prioritised
 from integrations.errors import ProviderError
 
 logger = logging.getLogger(__name__)
@@ -134,7 +137,16 @@ async def _perform(
     ctx: RunContext, spec: RunTaskSpec, heartbeat_seconds: float
 ) -> tuple[RunStatus, list[Problem]] | None:
     """Run the handler: its outcome, or None when another attempt took the run over."""
-    handler = asyncio.create_task(spec.handler(ctx), name=f"run {ctx.run_id} #{ctx.attempt}")
+    # The handler's task copies the context here: its calls have the run's priority, and
+    # a wait for WeFact's budget is shown on the run.
+    with prioritised(call_priority_of(ctx.kind)):
+        reporter = budget_wait_reporter.set(ctx.waiting)
+        try:
+            handler = asyncio.create_task(
+                spec.handler(ctx), name=f"run {ctx.run_id} #{ctx.attempt}"
+            )
+        finally:
+            budget_wait_reporter.reset(reporter)
     beat = asyncio.create_task(_beat(ctx, handler, heartbeat_seconds))
     try:
         try:

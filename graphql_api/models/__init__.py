@@ -1,6 +1,7 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
 from graphql_api.models.base import Base
+from graphql_api.models.budget import CallBudget
 from graphql_api.models.domain import (
     Activity,
     BillingMethod,
@@ -51,6 +52,7 @@ __all__ = [
     "AttachmentKind",
     "Base",
     "BillingMethod",
+    "CallBudget",
     "Customer",
     "DeliveryStatus",
     "Expense",

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -65,3 +65,9 @@ class Run(IdMixin, WorkspaceMixin, TimestampMixin, Base):
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
     heartbeat_at: Mapped[dt.datetime | None]
+    waiting_until: Mapped[dt.datetime | None] = mapped_column(
+        comment="Set while the run waits for WeFact's shared call budget: about when it goes on."
+    )
+    waiting_reason: Mapped[str | None] = mapped_column(
+        String(300), comment="Why the run waits, in words for the user."
+    )

@@ -89,6 +89,16 @@ class Run(Node):
     attempts: int = strawberry.field(
         description="How often the run was started; above 1 it resumed after an interruption."
     )
+    waiting_until: dt.datetime | None = strawberry.field(
+        description=(
+            "Set while the run waits for WeFact's call budget (calls per minute and hour are "
+            "limited per server address, shared by every workspace here; invoicing goes before "
+            "imports and status sync): about when it continues by itself. Null otherwise."
+        )
+    )
+    waiting_reason: str | None = strawberry.field(
+        description="Why the run waits, in plain words; null while it is not waiting."
+    )
     created_at: dt.datetime = strawberry.field(description="When the run was requested.")
     started_at: dt.datetime | None = strawberry.field(description="When work first started.")
     finished_at: dt.datetime | None = strawberry.field(description="When the run ended.")

@@ -169,8 +169,10 @@ async def test_first_import_maps_the_fields_and_takes_the_address_from_show(
 async def test_repeated_import_of_2500_unchanged_debtors_costs_three_list_calls(
     gql: GraphQLClient, state: AppState, jobs: JobRunner, emulator: Emulator, owner: Member
 ) -> None:
-    await activate(gql, emulator)
+    # Lifted before the first call: the shared budget trusts WeFact's lowest count of a
+    # window, and a real limit does not rise in the middle of one.
     unlimited(emulator)
+    await activate(gql, emulator)
     emulator.state.seed_debtors(2500)
     emulator.state.calls.clear()
 
@@ -303,8 +305,10 @@ async def test_bad_rows_and_duplicates_are_problems_not_crashes(
 async def test_a_provider_failure_stops_the_run_and_a_new_run_completes_it(
     gql: GraphQLClient, state: AppState, jobs: JobRunner, emulator: Emulator, owner: Member
 ) -> None:
-    await activate(gql, emulator)
+    # Lifted before the first call: the shared budget trusts WeFact's lowest count of a
+    # window, and a real limit does not rise in the middle of one.
     unlimited(emulator)
+    await activate(gql, emulator)
     emulator.state.seed_debtors(1500)
     # The first list call answers normally; the second (and the client's retries) fail.
     emulator.state.faults.add("slow", times=1, controller="debtor", action="list", delay=0)

@@ -42,5 +42,7 @@ def build_provider(
         hostfact_url=hostfact_url,
         wefact_url=services.settings.wefact_api_url,
         pacers=services.runtime.pacers,
+        budget=services.runtime.budget,
+        write_locks=services.runtime.write_locks,
         retry=services.runtime.retry,
     )
