@@ -59,3 +59,29 @@ async def test_linked_debtor_deleted_in_wefact_is_created_again(
     async with world.state.sessionmaker() as session:
         identifier = await session.scalar(select(Customer.wefact_identifier))
     assert identifier == str(emulator.state.debtor_by_code("K-8")["Identifier"])
+
+
+async def test_a_customer_whose_details_are_not_filled_yet_is_invoiced(
+    gql: GraphQLClient, world: World, jobs: JobRunner, emulator: Emulator
+) -> None:
+    """Decision: invoicing needs no details of a linked customer (the invoice goes to the
+    WeFact debtor, which has its own address), so it neither waits for the details fill nor
+    fetches the debtor; the customer stays incomplete for the fill to finish."""
+    await activate(gql, emulator)
+    emulator.state.add_debtor(DebtorCode="K-9", CompanyName="Bakkerij Jansen", City="Zwolle")
+    await world.settings(default_product_code=product_code(emulator, "Consultancy"))
+    # As an import from the list rows leaves it: linked, no address, details incomplete.
+    customer = await world.customer(
+        "Bakkerij Jansen", "K-9", wefact_debtor_code="K-9", wefact_identifier="1",
+        details_complete=False,
+    )
+    project = await world.project(customer, "Shop")
+    entry = await world.entry(project, await world.activity("Design"), "2.00")
+
+    run = await run_invoices(gql, jobs, [gid(entry)])
+
+    assert run["status"] == "SUCCEEDED", run["problems"]
+    assert emulator.state.calls_to("debtor") == 0
+    assert [i["DebtorCode"] for i in emulator_invoices(emulator)] == ["K-9"]
+    after = await world.reload(customer)
+    assert (after.details_complete, after.city) == (False, None)
