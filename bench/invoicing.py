@@ -21,6 +21,7 @@ from bench.common import Report, Sizes, median
 from bench.data import seed_catalog, seed_time_entries
 from bench.database import connect
 from bench.provider import activate_workspace, emulator, raw_client
+from graphql_api import composition
 from graphql_api.app import AppState
 from graphql_api.jobs.worker import JobRunner, open_jobs
 from graphql_api.models import (
@@ -42,6 +43,9 @@ from graphql_api.services.invoicing.selection import MAX_SELECTION
 from integrations import InvoiceInput, InvoiceLineInput
 from resolvers.ids import global_id
 
+# Every process that performs runs registers their handlers through the composition root;
+# so does this one (``--only invoice`` imports nothing else that would).
+assert composition.RUN_HANDLERS
 
 async def _batches(state: AppState, workspace_id: int) -> list[list[int]]:
     """The workspace's entries in runs of at most ``MAX_SELECTION``, whole customers each

@@ -84,6 +84,10 @@ AIMS: dict[str, tuple[str, Callable[[dict[str, Any]], bool | None]]] = {
             else None
         ),
     ),
+    "import_10k_calls": (
+        "first import: customers exist after ≈ 10 calls (the list pages)",
+        lambda f: f["import_10k_calls"] <= 11 if "import_10k_calls" in f else None,
+    ),
     "import_repeat_calls": (
         "repeated import ≈ 10 calls (one per list page of 1000)",
         lambda f: f["import_repeat_calls"] <= 11 if "import_repeat_calls" in f else None,

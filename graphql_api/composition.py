@@ -27,6 +27,7 @@ from schema.schema import compiled_reads, schema
 
 RUN_HANDLERS = (
     customer_import.import_customers,
+    customer_import.fill_customer_details,
     engine.perform_invoice_run,
     status_sync.sync_invoice_statuses,
 )

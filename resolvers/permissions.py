@@ -157,7 +157,8 @@ RUNS = ByKind(
     {RunKind.INVOICE: MANAGERS, RunKind.STATUS_SYNC: MANAGERS},
     fallback=EVERYONE,
 )
-"""Invoice runs and status syncs are invoicing (managers); customer imports are for all."""
+"""Invoice runs and status syncs are invoicing (managers); customer imports and their
+details fills are for all."""
 
 
 def forbidden(message: str) -> GraphQLError:

@@ -63,6 +63,14 @@ async def invoice_run(info: Info, run_id: int | None) -> models.Run | None:
     return row if row is not None and row.kind is models.RunKind.INVOICE else None
 
 
+async def details_run(info: Info, run_id: int | None) -> models.Run | None:
+    """The details fill a customer import queued (null when it queued none)."""
+    if run_id is None:
+        return None
+    row = await loaders.load_one(info.context, models.Run, int(run_id))
+    return row if row is not None and row.kind is models.RunKind.CUSTOMER_DETAILS else None
+
+
 async def expense_receipt(info: Info, expense_id: int) -> models.ExpenseReceipt | None:
     """An expense's receipt, if it has one."""
     found = await loaders.receipts_by_expense_loader(info.context).load(expense_id)

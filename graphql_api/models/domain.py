@@ -74,7 +74,16 @@ class Customer(IdMixin, WorkspaceMixin, TimestampMixin, Base):
     """A customer; ``customer_number`` matches the WeFact/HostFact debtor code."""
 
     __tablename__ = "customers"
-    __table_args__ = (UniqueConstraint("workspace_id", "customer_number"),)
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "customer_number"),
+        # The details fill's work list: the few incomplete customers of a workspace.
+        Index(
+            "ix_customers_details_pending",
+            "workspace_id",
+            "id",
+            postgresql_where=text("NOT details_complete"),
+        ),
+    )
 
     name: Mapped[str] = mapped_column(String(200))
     customer_number: Mapped[str | None] = mapped_column(String(50))
@@ -99,6 +108,13 @@ class Customer(IdMixin, WorkspaceMixin, TimestampMixin, Base):
         comment=(
             "The debtor's Modified as WeFact last reported it, in WeFact's own clock "
             "(naive): the customer import re-reads a debtor only when this differs."
+        ),
+    )
+    details_complete: Mapped[bool] = mapped_column(
+        server_default=text("true"),
+        comment=(
+            "False while the debtor's full record (address, VAT and chamber-of-commerce "
+            "numbers, phone) is still to be read after an import from the list rows."
         ),
     )
 

@@ -17,6 +17,7 @@ class RunKind(enum.Enum):
     """What a run does."""
 
     CUSTOMER_IMPORT = "CUSTOMER_IMPORT"
+    CUSTOMER_DETAILS = "CUSTOMER_DETAILS"
     INVOICE = "INVOICE"
     STATUS_SYNC = "STATUS_SYNC"
 

@@ -8,7 +8,7 @@ feeds the ``API-RateLimit-*`` headers of an answer. ``runs`` get ``waiting_until
 ``waiting_reason`` for a run that waits for the budget.
 
 Revision ID: 0015_budget
-Revises: 0012_team
+Revises: 0014_webhooks
 """
 
 from __future__ import annotations

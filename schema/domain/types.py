@@ -75,6 +75,15 @@ class Customer(Node):
     wefact_synced_at: dt.datetime | None = strawberry.field(
         description="When the customer was last synchronised with WeFact/HostFact."
     )
+    details_complete: bool = strawberry.field(
+        description=(
+            "False while the customer's full record (address, country, phone, VAT and "
+            "chamber-of-commerce numbers) is still to be read from WeFact/HostFact: an import "
+            "creates customers from the debtor list (number, name, e-mail) and reads the rest "
+            "in the background afterwards. Invoicing does not wait for it. True for customers "
+            "not linked to a debtor."
+        )
+    )
     created_at: dt.datetime = strawberry.field(description="When the customer was created.")
     updated_at: dt.datetime = strawberry.field(description="When the customer last changed.")
 

@@ -10,6 +10,8 @@ from strawberry import Parent
 from strawberry.relay import NodeID
 
 from graphql_api import models
+from resolvers import relations
+from resolvers.context import Info
 from resolvers.permissions import EVERYONE
 from schema.errors import ConflictError, WefactConnectionError
 from schema.relay import Node
@@ -61,8 +63,9 @@ class CustomerImport(Node):
     created: int = _count("created", "New customers made from debtors.")
     updated: int = _count(
         "updated",
-        "Existing customers whose WeFact fields (name, contact, address, VAT and "
-        "chamber-of-commerce numbers) changed.",
+        "Existing customers whose debtor changed in WeFact/HostFact since the last import "
+        "(a new Modified stamp): their name and e-mail are taken over at once, their full "
+        "record is read again by `detailsRun`.",
     )
     unchanged: int = _count("unchanged", "Customers already up to date.")
     failed: int = _count("failed", "Debtors not imported; see `problems`.")
@@ -94,6 +97,20 @@ class CustomerImport(Node):
     @staticmethod
     def run(root: Parent[models.Run]) -> models.Run:
         return root
+
+    @computed(
+        "params",
+        description=(
+            "The background run (kind CUSTOMER_DETAILS, low priority) that reads the full "
+            "records (address, country, phone, VAT and chamber-of-commerce numbers) of the "
+            "customers this import created or saw change; follow it with `runProgress`. "
+            "Null until the import finished, and when no customer needed its details."
+        ),
+        graphql_type=run_types.Run | None,
+    )
+    @staticmethod
+    async def details_run(root: Parent[models.Run], info: Info) -> models.Run | None:
+        return await relations.details_run(info, root.params.get("details_run_id"))
 
 
 ImportCustomersResult = Annotated[

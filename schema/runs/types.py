@@ -59,7 +59,8 @@ def starter(description: str) -> Any:
     models.Run,
     read=RUNS,
     description=(
-        "A background job (customer import, invoice run, status sync) and its progress. "
+        "A background job (customer import, the customer details fill after it, invoice "
+        "run, status sync) and its progress. "
         "Poll it with `run(id:)` or follow it with the `runProgress` subscription. Invoice "
         "runs and status syncs are for owners, admins and managers."
     ),

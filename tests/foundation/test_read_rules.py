@@ -95,6 +95,8 @@ READERS: dict[str, frozenset[Role]] = {
 
 RUN_READERS = {
     RunKind.CUSTOMER_IMPORT: EVERYONE,
+    # The details fill after an import: customers' data, like the import itself.
+    RunKind.CUSTOMER_DETAILS: EVERYONE,
     RunKind.INVOICE: MANAGERS,
     RunKind.STATUS_SYNC: MANAGERS,
 }
@@ -185,6 +187,9 @@ async def seed(state: AppState, owner: Member) -> Seed:
             ))
             for kind in RunKind
         }
+        await session.flush()
+        # The import points at the details fill it queued (CustomerImport.detailsRun).
+        runs[RunKind.CUSTOMER_IMPORT].params = {"details_run_id": runs[RunKind.CUSTOMER_DETAILS].id}
         await session.flush()
         invoice = add(Invoice(
             workspace_id=ws, run_id=runs[RunKind.INVOICE].id, customer_id=customer.id,

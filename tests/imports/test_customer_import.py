@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from graphql_api.app import AppState
-from graphql_api.jobs import start_run, wait_for_run
+from graphql_api.jobs import RunContext, override_handler, start_run, wait_for_run
 from graphql_api.jobs.worker import JobRunner
 from graphql_api.models import Customer, Role, Run, RunKind, RunStatus, WefactSettings
 from graphql_api.services.customer_import import start_nightly_imports
@@ -24,7 +24,16 @@ from tests.conftest import Emulator, GraphQLClient, Member, activate, add_member
 IMPORT_FIELDS = """
   id status progressDone progressTotal created updated unchanged failed
   problems { debtorCode message } startedAt finishedAt startedBy { email } run { id status }
+  detailsRun { id kind }
 """
+DETAILS_RUN = """
+query($id: ID!) {
+  run(id: $id) {
+    ... on Run { kind status progressDone progressTotal counts { name value } problems { item message } }
+  }
+}
+"""
+CUSTOMER_DETAILS = "query($id: ID!) { node(id: $id) { ... on Customer { detailsComplete city } } }"
 IMPORT = f"""
 mutation {{
   importCustomers {{
@@ -47,21 +56,60 @@ CUSTOMERS_TABLE = re.compile(r"\b(FROM|INTO|UPDATE|JOIN)\s+customers\b", re.IGNO
 NODE = "query($id: ID!) { node(id: $id) { __typename id ... on CustomerImport { created } } }"
 
 
+async def _parked(ctx: RunContext) -> RunStatus:
+    """A details fill that waits until its worker stops: what the import does on its own."""
+    await asyncio.Event().wait()
+    raise AssertionError("unreachable")
+
+
 async def run_import(
-    gql: GraphQLClient, state: AppState, jobs: JobRunner, *, token: str | None = None
+    gql: GraphQLClient,
+    state: AppState,
+    jobs: JobRunner,
+    *,
+    token: str | None = None,
+    details: bool = True,
 ) -> dict[str, Any]:
-    """importCustomers with a worker running, read back once the run finished."""
-    worker = asyncio.create_task(jobs.run_worker(wait=True, name="imports"))
-    try:
-        result: dict[str, Any] = (await gql.data(IMPORT, token=token))["importCustomers"]
-        if result["__typename"] == "CustomerImport" and result["status"] in ("QUEUED", "RUNNING"):
-            # A big import outlives the mutation's wait; clients poll, and so does the test.
-            await wait_for_run(state.sessionmaker, decode_id(result["id"], "CustomerImport"), 300)
-            result = (await gql.data(READ, {"id": result["id"]}, token=token))["customerImport"]
-    finally:
-        worker.cancel()
-        await asyncio.gather(worker, return_exceptions=True)
+    """importCustomers with a worker running, read back once the run finished; with
+    ``details`` also once the details fill it queued finished (``result["details"]``).
+    Without, the fill is parked and goes back to the queue when the worker stops."""
+    with ExitStack() as stack:
+        if not details:
+            stack.enter_context(override_handler(RunKind.CUSTOMER_DETAILS, _parked))
+        worker = asyncio.create_task(
+            jobs.run_worker(wait=True, name="imports", shutdown_graceful_timeout=0)
+        )
+        try:
+            result: dict[str, Any] = (await gql.data(IMPORT, token=token))["importCustomers"]
+            if result["__typename"] == "CustomerImport":
+                # A big import outlives the mutation's wait; clients poll, and so does the test.
+                await wait_for_run(
+                    state.sessionmaker, decode_id(result["id"], "CustomerImport"), 300
+                )
+                result = (await gql.data(READ, {"id": result["id"]}, token=token))[
+                    "customerImport"
+                ]
+            fill = result.get("detailsRun")
+            if details and fill is not None:
+                await wait_for_run(state.sessionmaker, decode_id(fill["id"], "Run"), 300)
+                result["details"] = (await gql.data(DETAILS_RUN, {"id": fill["id"]}, token=token))[
+                    "run"
+                ]
+        finally:
+            worker.cancel()
+            await asyncio.gather(worker, return_exceptions=True)
     return result
+
+
+async def finish_parked_fill(jobs: JobRunner) -> None:
+    """Hand a parked (interrupted) details fill back to a worker and let it finish."""
+    await jobs.reap()
+    await jobs.run_worker(wait=False)
+
+
+def counts(run: dict[str, Any]) -> dict[str, int]:
+    """A generic run's counters as a dict."""
+    return {c["name"]: c["value"] for c in run["counts"]}
 
 
 async def customers(state: AppState, workspace_id: int) -> dict[str, Customer]:
@@ -101,7 +149,7 @@ def later(emulator: Emulator, minutes: int) -> None:
     emulator.state.clock = lambda: base + dt.timedelta(minutes=minutes)
 
 
-async def test_first_import_maps_the_fields_and_takes_the_address_from_show(
+async def test_first_import_maps_the_fields_and_the_fill_takes_the_address_from_show(
     gql: GraphQLClient, state: AppState, jobs: JobRunner, emulator: Emulator, owner: Member
 ) -> None:
     await activate(gql, emulator)
@@ -129,9 +177,14 @@ async def test_first_import_maps_the_fields_and_takes_the_address_from_show(
     assert result["startedAt"] is not None
     assert result["finishedAt"] is not None
     assert result["run"]["status"] == "SUCCEEDED"
-    # One list page, then details for the two new debtors only.
+    # One list page (the import), then details for the two new debtors only (the fill).
     assert emulator.state.calls_to("debtor", "list") == 1
     assert emulator.state.calls_to("debtor", "show") == 2
+    assert result["detailsRun"]["kind"] == "CUSTOMER_DETAILS"
+    fill = result["details"]
+    assert (fill["kind"], fill["status"]) == ("CUSTOMER_DETAILS", "SUCCEEDED")
+    assert (fill["progressDone"], fill["progressTotal"]) == (2, 2)
+    assert counts(fill) == {"updated": 2, "unchanged": 0, "deferred": 0, "failed": 0}
 
     stored = await customers(state, owner.workspace_id)
     company = stored["DB10001"]
@@ -145,6 +198,7 @@ async def test_first_import_maps_the_fields_and_takes_the_address_from_show(
     assert company.wefact_debtor_code == "DB10001"
     assert company.wefact_identifier == "1"
     assert company.wefact_synced_at is not None
+    assert company.details_complete
     person = stored["DB10002"]
     assert (person.name, person.phone, person.city, person.country) == (
         "P. de Vries", "06-12345678", "Antwerpen", "BE",
@@ -166,7 +220,7 @@ async def test_first_import_maps_the_fields_and_takes_the_address_from_show(
     assert [edge["node"]["id"] for edge in listed["edges"]] == [result["id"]]
 
 
-async def test_repeated_import_of_2500_unchanged_debtors_costs_three_list_calls(
+async def test_2500_debtors_exist_after_three_list_calls_and_a_repeat_costs_three_more(
     gql: GraphQLClient, state: AppState, jobs: JobRunner, emulator: Emulator, owner: Member
 ) -> None:
     # Lifted before the first call: the shared budget trusts WeFact's lowest count of a
@@ -177,15 +231,34 @@ async def test_repeated_import_of_2500_unchanged_debtors_costs_three_list_calls(
     emulator.state.calls.clear()
 
     with customer_statements(state) as statements:
-        first = await run_import(gql, state, jobs)
+        first = await run_import(gql, state, jobs, details=False)
     assert first["status"] == "SUCCEEDED"
     assert first["created"] == 2500
-    # Pages of 1000, 1000 and 500 (the short page ends the import); 2500 details.
-    assert emulator.state.calls_to("debtor", "list") == 3
-    assert emulator.state.calls_to("debtor", "show") == 2500
-    # Bulk writes: one read of the local customers, one upsert per page.
-    assert len(statements) == 1 + 3
+    # Pages of 1000, 1000 and 500 (the short page ends the import), and nothing else: the
+    # customers exist after the list pages alone.
+    assert emulator.state.calls == [("debtor", "list")] * 3
+    # Bulk writes: one read of the local customers, one upsert per page, one count of the
+    # customers left for the details fill.
+    assert len(statements) == 1 + 3 + 1
     assert sum(s.lstrip().upper().startswith("INSERT INTO CUSTOMERS") for s in statements) == 3
+    stored = await customers(state, owner.workspace_id)
+    assert len(stored) == 2500
+    assert not any(c.details_complete for c in stored.values())
+    sample = stored["DB10000"]
+    assert (sample.city, sample.street, sample.wefact_identifier) == (None, None, "1")
+    node = (await gql.data(CUSTOMER_DETAILS, {"id": global_id("Customer", sample.id)}))["node"]
+    assert node == {"detailsComplete": False, "city": None}
+
+    # The fill reads each debtor once, in batches: one select and one update per batch.
+    emulator.state.calls.clear()
+    with customer_statements(state) as statements:
+        await finish_parked_fill(jobs)
+    assert emulator.state.calls == [("debtor", "show")] * 2500
+    assert len(statements) == 1 + 25 * 2 + 1  # count, 25 × (select, update), empty select
+    stored = await customers(state, owner.workspace_id)
+    assert all(c.details_complete for c in stored.values())
+    node = (await gql.data(CUSTOMER_DETAILS, {"id": global_id("Customer", sample.id)}))["node"]
+    assert node == {"detailsComplete": True, "city": emulator.state.debtor_by_code("DB10000")["City"]}
 
     emulator.state.calls.clear()
     with customer_statements(state) as statements:
@@ -194,12 +267,11 @@ async def test_repeated_import_of_2500_unchanged_debtors_costs_three_list_calls(
     assert (second["created"], second["updated"], second["unchanged"], second["failed"]) == (
         0, 0, 2500, 0,
     )
-    # 2500 unchanged debtors: 3 list calls and not a single show.
-    assert emulator.state.calls_to("debtor", "list") == 3
-    assert emulator.state.calls_to("debtor", "show") == 0
+    # 2500 unchanged debtors: 3 list calls and not a single show; no fill queued.
     assert emulator.state.calls == [("debtor", "list")] * 3
-    # Nothing to write: only the read of the local customers.
-    assert len(statements) == 1
+    assert second["detailsRun"] is None
+    # Nothing to write: the read of the local customers and the count of incomplete ones.
+    assert len(statements) == 2
     assert len(await customers(state, owner.workspace_id)) == 2500
 
     listed = (await gql.data(LIST, {"first": 1}))["customerImports"]
@@ -210,7 +282,7 @@ async def test_repeated_import_of_2500_unchanged_debtors_costs_three_list_calls(
     assert [e["node"]["id"] for e in rest["customerImports"]["edges"]] == [first["id"]]
 
 
-async def test_a_changed_debtor_is_shown_once_and_updated_and_our_fields_are_kept(
+async def test_a_changed_debtor_is_shown_once_by_the_fill_and_our_fields_are_kept(
     gql: GraphQLClient, state: AppState, jobs: JobRunner, emulator: Emulator, owner: Member
 ) -> None:
     await activate(gql, emulator)
@@ -233,11 +305,14 @@ async def test_a_changed_debtor_is_shown_once_and_updated_and_our_fields_are_kep
     result = await run_import(gql, state, jobs)
 
     assert result["status"] == "SUCCEEDED"
+    # Both stamps moved: the import counts them changed and the fill reads both again.
     assert (result["created"], result["updated"], result["unchanged"], result["failed"]) == (
-        0, 1, 4, 0,
+        0, 2, 3, 0,
     )
     assert emulator.state.calls_to("debtor", "list") == 1
     assert emulator.state.calls_to("debtor", "show") == 2
+    # Only DB10001's details differed.
+    assert counts(result["details"]) == {"updated": 1, "unchanged": 1, "deferred": 0, "failed": 0}
     stored = await customers(state, owner.workspace_id)
     changed = stored["DB10001"]
     assert (changed.street, changed.city) == ("Nieuwe Gracht 9", "Utrecht")
@@ -252,6 +327,7 @@ async def test_a_changed_debtor_is_shown_once_and_updated_and_our_fields_are_kep
     emulator.state.calls.clear()
     third = await run_import(gql, state, jobs)
     assert third["unchanged"] == 5
+    assert third["detailsRun"] is None
     assert emulator.state.calls_to("debtor", "show") == 0
 
 
@@ -273,21 +349,34 @@ async def test_bad_rows_and_duplicates_are_problems_not_crashes(
 
     assert result["status"] == "PARTIAL"
     assert (result["created"], result["updated"], result["unchanged"], result["failed"]) == (
-        2, 0, 0, 4,
+        3, 0, 0, 3,
     )
     problems = {p["debtorCode"]: p["message"] for p in result["problems"]}
-    assert set(problems) == {"DB10001", "DB10002", "DB10003", "DB10005"}
+    assert set(problems) == {"DB10001", "DB10002", "DB10003"}
     assert "no company name and no surname" in problems["DB10002"]
     assert "likely a duplicate of debtor DB10003" in problems["DB10003"]
     assert "give that customer the customer number DB10003" in problems["DB10003"]
     assert "more than one debtor" in problems["DB10001"]
-    assert "City is longer than 100 characters" in problems["DB10005"]
+    # The city is only in the full record: the fill reports it, the customer stays incomplete.
+    fill = result["details"]
+    assert fill["status"] == "PARTIAL"
+    fill_problems = {p["item"]: p["message"] for p in fill["problems"]}
+    assert set(fill_problems) == {"DB10001", "DB10005"}
+    assert "City is longer than 100 characters" in fill_problems["DB10005"]
+    # The list is sorted by code, so " DB10001 " (identifier 4) came first and keeps the
+    # number; reading "DB10001" answers with debtor 1, which the fill does not write over it.
+    assert "now belongs to another debtor" in fill_problems["DB10001"]
 
     stored = await customers(state, owner.workspace_id)
     # The first debtor keeps the number; the likely duplicate is neither merged nor created.
-    assert set(stored) == {"DB10001", "DB10006", "name:Bakkerij  Jansen"}
-    assert stored["DB10001"].name == "Good One"
+    assert set(stored) == {"DB10001", "DB10005", "DB10006", "name:Bakkerij  Jansen"}
+    assert (stored["DB10005"].details_complete, stored["DB10005"].city) == (False, None)
+    assert stored["DB10006"].details_complete
+    assert (stored["DB10001"].name, stored["DB10001"].wefact_identifier) == (
+        "Claims a taken number", "4",
+    )
     assert stored["name:Bakkerij  Jansen"].wefact_debtor_code is None
+    assert stored["name:Bakkerij  Jansen"].details_complete  # our own: nothing to read
 
     # Linking the duplicate by giving it the number makes the next import update it.
     async with state.sessionmaker() as session, session.begin():
@@ -335,8 +424,10 @@ async def test_a_provider_failure_stops_the_run_and_a_new_run_completes_it(
     assert (done["created"], done["updated"], done["unchanged"], done["failed"]) == (
         500, 0, 1000, 0,
     )
-    # Only the 500 missing debtors are fetched in detail.
-    assert emulator.state.calls_to("debtor", "show") == 500
+    # The failed import queued no fill; the complete one fills all 1500, each read once.
+    assert done["details"]["status"] == "SUCCEEDED"
+    assert emulator.state.calls_to("debtor", "list") == 2
+    assert emulator.state.calls_to("debtor", "show") == 1500
     stored = await customers(state, owner.workspace_id)
     assert len(stored) == 1500
     assert set(stored) == {f"DB{10000 + n}" for n in range(1500)}
@@ -348,9 +439,9 @@ async def test_an_interrupted_attempt_resumes_at_the_page_it_reached(
 ) -> None:
     await activate(gql, emulator)
     emulator.state.seed_debtors(1500)
-    # Each detail call of the second page is slow, so the worker is stopped inside it.
-    emulator.state.faults.add("slow", times=1000, controller="debtor", action="show", delay=0)
-    emulator.state.faults.add("slow", times=100, controller="debtor", action="show", delay=0.2)
+    # The second list call is slow, so the worker is stopped inside it.
+    emulator.state.faults.add("slow", times=1, controller="debtor", action="list", delay=0)
+    emulator.state.faults.add("slow", times=1, controller="debtor", action="list", delay=30)
     async with state.sessionmaker() as session, session.begin():
         run = await start_run(
             session, owner.workspace_id, RunKind.CUSTOMER_IMPORT, {}, owner.user_id
@@ -377,7 +468,9 @@ async def test_an_interrupted_attempt_resumes_at_the_page_it_reached(
     assert finished.attempts == 2
     # Counted once each: the resumed attempt did not redo the first page.
     assert finished.counts == {"created": 1500, "updated": 0, "unchanged": 0, "failed": 0}
-    assert len(await customers(state, owner.workspace_id)) == 1500
+    stored = await customers(state, owner.workspace_id)
+    assert len(stored) == 1500
+    assert all(c.details_complete for c in stored.values())  # the fill ran after it
 
 
 async def test_the_other_workspace_is_untouched(
@@ -465,9 +558,10 @@ async def test_nightly_import_starts_runs_for_opted_in_workspaces_only(
     await jobs.run_worker(wait=False)
 
     async with state.sessionmaker() as session:
-        runs = (await session.scalars(select(Run))).all()
-    assert [(r.workspace_id, r.status, r.started_by_user_id) for r in runs] == [
-        (owner.workspace_id, RunStatus.SUCCEEDED, None)
+        runs = (await session.scalars(select(Run).order_by(Run.id))).all()
+    assert [(r.kind, r.workspace_id, r.status, r.started_by_user_id) for r in runs] == [
+        (RunKind.CUSTOMER_IMPORT, owner.workspace_id, RunStatus.SUCCEEDED, None),
+        (RunKind.CUSTOMER_DETAILS, owner.workspace_id, RunStatus.SUCCEEDED, None),
     ]
     assert len(await customers(state, owner.workspace_id)) == 2
 

@@ -59,3 +59,88 @@ async def test_linked_debtor_deleted_in_wefact_is_created_again(
     async with world.state.sessionmaker() as session:
         identifier = await session.scalar(select(Customer.wefact_identifier))
     assert identifier == str(emulator.state.debtor_by_code("K-8")["Identifier"])
+
+
+async def test_a_customer_whose_details_are_not_filled_yet_is_invoiced(
+    gql: GraphQLClient, world: World, jobs: JobRunner, emulator: Emulator
+) -> None:
+    """Decision: invoicing needs no details of a linked customer (the invoice goes to the
+    WeFact debtor, which has its own address), so it neither waits for the details fill nor
+    fetches the debtor; the customer stays incomplete for the fill to finish."""
+    await activate(gql, emulator)
+    emulator.state.add_debtor(DebtorCode="K-9", CompanyName="Bakkerij Jansen", City="Zwolle")
+    await world.settings(default_product_code=product_code(emulator, "Consultancy"))
+    # As an import from the list rows leaves it: linked, no address, details incomplete.
+    customer = await world.customer(
+        "Bakkerij Jansen", "K-9", wefact_debtor_code="K-9", wefact_identifier="1",
+        details_complete=False,
+    )
+    project = await world.project(customer, "Shop")
+    entry = await world.entry(project, await world.activity("Design"), "2.00")
+
+    run = await run_invoices(gql, jobs, [gid(entry)])
+
+    assert run["status"] == "SUCCEEDED", run["problems"]
+    assert emulator.state.calls_to("debtor") == 0
+    assert [i["DebtorCode"] for i in emulator_invoices(emulator)] == ["K-9"]
+    after = await world.reload(customer)
+    assert (after.details_complete, after.city) == (False, None)
+
+
+async def test_one_debtor_search_per_run_for_its_numbered_customers(
+    gql: GraphQLClient, world: World, jobs: JobRunner, emulator: Emulator
+) -> None:
+    """Customers with a number but no link: one search of their codes' common prefix tells
+    which debtors exist; the known one is used as is, the others are added without a show."""
+    await activate(gql, emulator)
+    emulator.state.add_debtor(DebtorCode="K-100", CompanyName="Bakkerij Jansen")
+    await world.settings(default_product_code=product_code(emulator, "Consultancy"))
+    design = await world.activity("Design")
+    ids = []
+    for name, number in (("Bakkerij Jansen", "K-100"), ("Studio Noord", "K-101"),
+                         ("Hosting Klant", "K-102")):
+        customer = await world.customer(name, number)
+        ids.append(gid(await world.entry(await world.project(customer, "Shop"), design, "1.00")))
+    emulator.state.calls.clear()
+
+    run = await run_invoices(gql, jobs, ids)
+
+    assert run["status"] == "SUCCEEDED", run["problems"]
+    assert emulator.state.calls_to("debtor", "list") == 1
+    assert emulator.state.calls_to("debtor", "show") == 0
+    assert emulator.state.calls_to("debtor", "add") == 2
+    assert sorted(i["DebtorCode"] for i in emulator_invoices(emulator)) == [
+        "K-100", "K-101", "K-102",
+    ]
+    assert sorted(d["DebtorCode"] for d in emulator.state.debtors.values()) == [
+        "K-100", "K-101", "K-102",
+    ]
+    async with world.state.sessionmaker() as session:
+        rows = await session.execute(select(Customer.customer_number, Customer.wefact_identifier))
+        links = {str(row[0]): row[1] for row in rows}
+    by_code = {d["DebtorCode"]: str(d["Identifier"]) for d in emulator.state.debtors.values()}
+    assert links == by_code
+
+
+async def test_a_debtor_added_with_its_answer_lost_is_found_not_added_again(
+    gql: GraphQLClient, world: World, jobs: JobRunner, emulator: Emulator
+) -> None:
+    """After the run's search said "not there", a debtor add is applied but its answer lost:
+    the retry looks the debtor up instead of trusting the search."""
+    await activate(gql, emulator)
+    await world.settings(default_product_code=product_code(emulator, "Consultancy"))
+    design = await world.activity("Design")
+    ids = []
+    for name, number in (("Studio Noord", "K-201"), ("Hosting Klant", "K-202")):
+        customer = await world.customer(name, number)
+        ids.append(gid(await world.entry(await world.project(customer, "Shop"), design, "1.00")))
+    emulator.state.faults.add("lose_response", times=1, controller="debtor", action="add")
+    emulator.state.calls.clear()
+
+    run = await run_invoices(gql, jobs, ids)
+
+    assert run["status"] == "SUCCEEDED", run["problems"]
+    assert emulator.state.faults.pending() == 0
+    assert emulator.state.calls_to("debtor", "add") == 2, "no debtor is added twice"
+    assert sorted(d["DebtorCode"] for d in emulator.state.debtors.values()) == ["K-201", "K-202"]
+    assert sorted(i["DebtorCode"] for i in emulator_invoices(emulator)) == ["K-201", "K-202"]

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from graphql_api.app import AppState
+from graphql_api.jobs.worker import JobRunner
 from graphql_api.models import Invoice, InvoiceLine, TimeEntry
 from graphql_api.services.invoicing import (
     InvoiceOptions,
@@ -18,7 +19,15 @@ from graphql_api.services.invoicing import (
 )
 from graphql_api.services.invoicing.lines import GroupBy
 from tests.conftest import Emulator, GraphQLClient, activate
-from tests.invoicing.conftest import DAY, World, product_code
+from tests.domain.test_statement_count import count_statements
+from tests.invoicing.conftest import (
+    DAY,
+    World,
+    gid,
+    invoice_in_wefact,
+    product_code,
+    read_run,
+)
 
 
 async def _entries(world: World, projects: list[Any], activity: Any, count: int) -> list[int]:
@@ -77,3 +86,44 @@ async def test_recording_statements_do_not_grow_with_the_selection(
             .where(TimeEntry.invoice_line_id.is_not(None))
         )
     assert (invoices, lines, reserved) == (4, 210, 210)
+
+
+async def _performed(
+    gql: GraphQLClient, world: World, jobs: JobRunner, *, customers: int, prefix: str
+) -> list[str]:
+    """Invoice one entry each of ``customers`` new numbered customers; the statements the
+    worker sent while it made the invoices."""
+    activity = await world.activity(f"Design {prefix}")
+    ids = []
+    for n in range(customers):
+        customer = await world.customer(f"Customer {prefix}{n}", f"{prefix}-{n:03}")
+        project = await world.project(customer, f"Project {prefix}{n}")
+        ids.append(gid(await world.entry(project, activity, "1.00")))
+    started = await invoice_in_wefact(gql, ids)
+    assert started["__typename"] == "InvoiceRun", started
+    with count_statements(world.state) as statements:
+        await jobs.run_worker(wait=False)
+    run = await read_run(gql, started["id"])
+    assert run["status"] == "SUCCEEDED", run["problems"]
+    return statements
+
+
+@pytest.mark.parametrize("emulator", ["wefact"], indirect=True)
+async def test_making_an_invoice_costs_six_statements(
+    gql: GraphQLClient, state: AppState, world: World, jobs: JobRunner, emulator: Emulator
+) -> None:
+    """Per invoice of a new customer: the debtor link (two UPDATEs), the attempt mark (one),
+    WeFact's answer, the registrations INVOICED and the run's progress (one UPDATE each).
+    The rest (reading the run's invoices, customers and lines) does not grow with the run."""
+    await activate(gql, emulator)
+    await world.settings(default_product_code=product_code(emulator, "Consultancy"))
+    small = await _performed(gql, world, jobs, customers=2, prefix="S")
+    large = await _performed(gql, world, jobs, customers=5, prefix="L")
+
+    per_invoice = (len(large) - len(small)) / 3
+    assert per_invoice == 6, (len(small), len(large))
+    # What grows is writes only: the reads are the same for 2 invoices as for 5.
+    def reads(statements: list[str]) -> int:
+        return sum(s.lstrip().upper().startswith("SELECT") for s in statements)
+
+    assert reads(small) == reads(large)

@@ -1,14 +1,19 @@
-"""The customer import run: page through the debtors, upsert customers, report problems.
+"""The customer import run: page through the debtor list, upsert customers, report problems.
 
 Per page of (at most) 1000 list rows:
 
 1. classify each row against the local customers: bad row (problem), claimed twice,
    likely duplicate of an unnumbered customer, unchanged (known, same Modified stamp), or
-   "needs details";
-2. ``show`` only the rows that need details (new debtors, and known ones whose Modified
-   stamp differs from the one stored at the last import), a few at a time;
-3. one bulk upsert for the page, and the page's counts, problems and progress, all in one
-   transaction.
+   "to write" (new debtors, and known ones whose Modified stamp differs from the one stored
+   at the last import);
+2. one bulk upsert of the rows to write, from the list row alone (number, name, e-mail,
+   link, Modified stamp), marking them ``details_complete = false``; and the page's counts,
+   problems and progress, all in one transaction.
+
+So the customers exist after the list pages alone: 10,000 debtors cost 11 calls, not
+10,011. The full records (address, VAT and chamber-of-commerce numbers, phone) are read
+afterwards by the low-priority details fill (``details``), queued in the import's final
+transaction when any linked customer of the workspace is incomplete.
 
 Why a per-customer Modified stamp instead of a "modified since the last import" cut-off:
 WeFact reports times without an offset, in its own clock and time zone, so comparing them
@@ -17,13 +22,12 @@ equality needs neither, and cannot miss an edit made while an import was paging.
 
 Resumable: progress (= list rows handled) is committed with each page, so a resumed attempt
 lists again from that offset; re-doing a page is harmless (the upsert is idempotent and
-unchanged rows are not even fetched). A provider failure stops the run with a message that
+unchanged rows are not even written). A provider failure stops the run with a message that
 says what to do; running the import again completes it without losing or doubling anything.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,10 +39,11 @@ from graphql_api.errors import ConnectionProblem
 from graphql_api.jobs import LockScope, Problem, RunContext, run_task
 from graphql_api.models import RunKind, RunStatus, WefactSettings
 from graphql_api.services.auth import utcnow
+from graphql_api.services.customer_import.details import queue_details_fill
 from graphql_api.services.customer_import.mapping import (
     customer_number,
     debtor_name,
-    map_debtor,
+    map_summary,
     name_key,
     summary_problem,
 )
@@ -49,16 +54,13 @@ from graphql_api.services.customer_import.store import (
     upsert_customers,
 )
 from graphql_api.services.wefact.connection import ProviderServices, active_provider, provider_error
-from integrations import Debtor, DebtorSummary, InvoicingProvider, Page
+from integrations import DebtorSummary, Page
 from integrations.protocol import MAX_PAGE
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = MAX_PAGE
 """Debtors per list call (the providers' maximum)."""
-
-SHOW_CONCURRENCY = 4
-"""Detail calls in flight at once: faster on HostFact, still paced by the client on WeFact."""
 
 COUNT_NAMES = ("created", "updated", "unchanged", "failed")
 
@@ -69,7 +71,7 @@ class PageOutcome:
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_NAMES, 0))
     problems: list[Problem] = field(default_factory=list)
-    to_show: list[DebtorSummary] = field(default_factory=list)
+    to_write: list[DebtorSummary] = field(default_factory=list)
 
     def fail(self, item: str, message: str) -> None:
         self.counts["failed"] += 1
@@ -123,11 +125,11 @@ def classify(
                     "again.",
                 )
                 continue
-            outcome.to_show.append(row)
+            outcome.to_write.append(row)
         elif _unchanged(local, row):
             outcome.counts["unchanged"] += 1
         else:
-            outcome.to_show.append(row)
+            outcome.to_write.append(row)
     return outcome
 
 
@@ -138,41 +140,6 @@ def _unchanged(local: Linked, row: DebtorSummary) -> bool:
         and local.wefact_identifier == str(row.identifier)
         and local.wefact_modified_at == row.modified
     )
-
-
-async def _show_all(
-    provider: InvoicingProvider, rows: list[DebtorSummary], outcome: PageOutcome
-) -> list[Debtor]:
-    """Full details of ``rows``; a debtor gone since the list call becomes a problem."""
-    gate = asyncio.Semaphore(SHOW_CONCURRENCY)
-
-    async def show(row: DebtorSummary) -> Debtor | None:
-        async with gate:
-            try:
-                # The raw code: a code with stray spaces is only found as it is spelled.
-                return await provider.show_debtor(row.code)
-            except integrations.NotFoundError:
-                outcome.fail(
-                    _item(row),
-                    "The debtor disappeared or was renumbered while the import ran. Import "
-                    "again to pick up its current state.",
-                )
-                return None
-
-    try:
-        # A task group, so one provider failure stops the other calls at once (further
-        # calls after a firewall ban would only extend it).
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(show(row)) for row in rows]
-    except ExceptionGroup as failures:
-        first = next(
-            (exc for exc in failures.exceptions if isinstance(exc, integrations.ProviderError)),
-            None,
-        )
-        if first is None:
-            raise
-        raise first from None
-    return [debtor for task in tasks if (debtor := task.result()) is not None]
 
 
 def _stopped(
@@ -207,11 +174,10 @@ async def import_customers(ctx: RunContext) -> RunStatus:
     while not finished_paging:
         try:
             page = await provider.list_debtors(offset, PAGE_SIZE)
-            outcome = classify(page.items, index, claimed)
-            details = await _show_all(provider, outcome.to_show, outcome)
         except integrations.ProviderError as exc:
             raise _stopped(exc, services, offset) from None
-        await _store_page(ctx, index, page, outcome, details, offset=offset)
+        outcome = classify(page.items, index, claimed)
+        await _store_page(ctx, index, page, outcome, offset=offset)
         finished_paging = len(page.items) < PAGE_SIZE
         offset += len(page.items)
     async with ctx.transaction() as session:
@@ -221,6 +187,7 @@ async def import_customers(ctx: RunContext) -> RunStatus:
             .where(WefactSettings.workspace_id == ctx.workspace_id)
             .values(last_customer_import_at=started)
         )
+        await queue_details_fill(session, ctx)
     return RunStatus.PARTIAL if ctx.counts.get("failed") else RunStatus.SUCCEEDED
 
 
@@ -229,18 +196,17 @@ async def _store_page(
     index: LocalIndex,
     page: Page[DebtorSummary],
     outcome: PageOutcome,
-    details: list[Debtor],
     *,
     offset: int,
 ) -> None:
     """Upsert one page and record its counts, problems and progress in one transaction."""
     synced_at = utcnow()
     values: list[dict[str, Any]] = []
-    for debtor in details:
-        mapped = map_debtor(debtor, synced_at=synced_at)
+    for row in outcome.to_write:
+        mapped = map_summary(row, synced_at=synced_at)
         if mapped.values is None:
             for message in mapped.problems:
-                outcome.fail(_item(debtor), message)
+                outcome.fail(_item(row), message)
         else:
             values.append(mapped.values)
     done = offset + len(page.items)
@@ -248,12 +214,13 @@ async def _store_page(
         written = await upsert_customers(session, ctx.workspace_id, values, synced_at)
         by_number = {row.customer_number: row for row in written}
         for value in values:
-            row = by_number.get(value["customer_number"])
-            if row is None or not row.owned_changed:
+            written_row = by_number.get(value["customer_number"])
+            if written_row is None:
                 outcome.counts["unchanged"] += 1
-            elif row.inserted:
+            elif written_row.inserted:
                 outcome.counts["created"] += 1
             else:
+                # Its Modified stamp moved (or its list fields changed): WeFact changed it.
                 outcome.counts["updated"] += 1
         await ctx.progress(
             done=done,
@@ -264,8 +231,8 @@ async def _store_page(
         )
     # Only after the commit: the next pages match against what is now stored.
     for value in values:
-        row = by_number.get(value["customer_number"])
-        if row is not None:
-            index.by_number[row.customer_number] = Linked(
-                row.id, value["wefact_identifier"], value["wefact_modified_at"]
+        stored = by_number.get(value["customer_number"])
+        if stored is not None:
+            index.by_number[stored.customer_number] = Linked(
+                stored.id, value["wefact_identifier"], value["wefact_modified_at"]
             )

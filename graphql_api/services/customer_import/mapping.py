@@ -31,7 +31,15 @@ OWNED_COLUMNS: tuple[str, ...] = (
     "wefact_debtor_code",
     "wefact_identifier",
 )
-"""Columns the import overwrites; a difference in any of them counts as ``updated``."""
+"""Columns the details fill overwrites from the full record (``debtor/show``)."""
+
+LIST_COLUMNS: tuple[str, ...] = ("name", "email", "wefact_debtor_code", "wefact_identifier")
+"""Columns the import takes from the list rows alone (what ``debtor/list`` carries)."""
+
+DETAIL_COLUMNS: tuple[str, ...] = tuple(
+    col for col in OWNED_COLUMNS if col not in ("wefact_debtor_code", "wefact_identifier")
+)
+"""Columns the details fill writes (the link columns stay as the import set them)."""
 
 # Our column → (WeFact's field name for messages, column length).
 _TEXT_COLUMNS: dict[str, tuple[str, int]] = {
@@ -89,6 +97,10 @@ def summary_problem(summary: DebtorSummary) -> str | None:
     return None
 
 
+def _email_problem(raw: str) -> str:
+    return f"The e-mail address {raw.strip()!r} is not valid or is longer than 320 characters."
+
+
 @dataclass(frozen=True)
 class Mapped:
     """A debtor's values for the customer row, or the reasons it cannot be stored."""
@@ -118,10 +130,7 @@ def map_debtor(debtor: Debtor, *, synced_at: dt.datetime) -> Mapped:
     try:
         values["email"] = v.email(debtor.email, "EmailAddress")
     except InvalidInput:
-        problems.append(
-            f"The e-mail address {debtor.email.strip()!r} is not valid or is longer than 320 "
-            "characters."
-        )
+        problems.append(_email_problem(debtor.email))
     phone = debtor.phone if debtor.phone.strip() else debtor.mobile
     raw_text = {
         "phone": phone,
@@ -147,3 +156,33 @@ def map_debtor(debtor: Debtor, *, synced_at: dt.datetime) -> Mapped:
         problems.append("Correct it in WeFact/HostFact and import again.")
         return Mapped(None, [" ".join(problems)])
     return Mapped(values, [])
+
+
+def map_summary(row: DebtorSummary, *, synced_at: dt.datetime) -> Mapped:
+    """The columns a list row carries (name, e-mail, link and Modified stamp), checked as
+    ``map_debtor`` checks them; the rest waits for the details fill.
+
+    An empty e-mail on a list row is ``None`` here; the upsert then keeps a stored address,
+    since a list row may leave a field out (the fill writes the full record, blanks too).
+    """
+    head = summary_problem(row)
+    if head is not None:
+        return Mapped(None, [head])
+    try:
+        email = v.email(row.email, "EmailAddress")
+    except InvalidInput:
+        return Mapped(None, [f"{_email_problem(row.email)} Correct it in WeFact/HostFact and "
+                             "import again."])
+    number = customer_number(row)
+    return Mapped(
+        {
+            "customer_number": number,
+            "name": debtor_name(row),
+            "email": email,
+            "wefact_debtor_code": number,
+            "wefact_identifier": str(row.identifier),
+            "wefact_modified_at": row.modified,
+            "wefact_synced_at": synced_at,
+        },
+        [],
+    )

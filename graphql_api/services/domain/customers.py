@@ -75,6 +75,7 @@ def _renumber(customer: Customer, number: str | None) -> None:
         customer.wefact_debtor_code = None
         customer.wefact_identifier = None
         customer.wefact_modified_at = None
+        customer.details_complete = True  # unlinked: nothing to read until linked again
     customer.customer_number = number
 
 

@@ -20,13 +20,16 @@ import base64
 import re
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, and_, case, exists, literal, or_, select, update
+from sqlalchemy.orm import aliased
 
+import integrations
 from graphql_api.models import Customer, Invoice, WefactSettings
 from graphql_api.services.auth import utcnow
 from integrations import (
     Debtor,
     DebtorInput,
+    DebtorSummary,
     InconclusiveLookupError,
     InvoicingProvider,
     NotFoundError,
@@ -98,16 +101,68 @@ async def find_marked_debtor(provider: InvoicingProvider, customer: Customer) ->
     return None
 
 
+MIN_SEARCHED_CUSTOMERS = 2
+"""A run searches its customers' debtor codes at once from this many on (one show is as
+cheap as one search)."""
+
+
+def _common_prefix(texts: set[str]) -> str:
+    """The longest prefix all ``texts`` share (that of the first and last in sort order)."""
+    first, last = min(texts), max(texts)
+    size = 0
+    while size < min(len(first), len(last)) and first[size] == last[size]:
+        size += 1
+    return first[:size]
+
+
+async def search_numbered(
+    provider: InvoicingProvider, numbers: set[str]
+) -> dict[str, DebtorSummary] | None:
+    """One debtor search for a run's customer numbers: the debtors whose code contains the
+    numbers' common prefix, by code. None when no search can settle it — too few numbers, no
+    usable prefix (empty, or with characters HostFact stores escaped), or more debtors match
+    than one search reads, or WeFact could not be asked (each customer is then looked up on
+    its own, as before, which handles the error)."""
+    if len(numbers) < MIN_SEARCHED_CUSTOMERS:
+        return None
+    prefix = _common_prefix(numbers).strip()
+    if not prefix or _ESCAPED.search(prefix):
+        return None
+    try:
+        rows = await provider.search_debtors(prefix, "DebtorCode")
+    except integrations.ProviderError:
+        return None
+    # The search is a superset (substring, maybe case-insensitive): keep exact codes only.
+    return {row.code: row for row in rows if row.code in numbers}
+
+
 async def ensure_debtor(
-    ctx: RunContext, provider: InvoicingProvider, customer: Customer, invoice_id: int
+    ctx: RunContext,
+    provider: InvoicingProvider,
+    customer: Customer,
+    invoice_id: int,
+    known: dict[str, DebtorSummary] | None = None,
 ) -> str:
-    """The debtor code to invoice ``customer`` with; creates the debtor when missing."""
-    debtor: Debtor | None
-    if customer.customer_number:
+    """The debtor code to invoice ``customer`` with; creates the debtor when missing.
+
+    ``known``: the run's search of its customer numbers (``search_numbered``). A number it
+    found is used as is; one it did not find is added straight away (no ``show``). Should
+    the code have been taken since the search, WeFact refuses the add (codes are unique, so
+    nothing is created twice) and the debtor is looked up as without a search."""
+    debtor: DebtorSummary | None
+    number = customer.customer_number
+    if number and known is not None:
+        debtor = known.get(number)
+        if debtor is None:
+            try:
+                debtor = await provider.add_debtor(debtor_input(customer, number))
+            except integrations.ValidationError:
+                debtor = await provider.show_debtor(number)
+    elif number:
         try:
-            debtor = await provider.show_debtor(customer.customer_number)
+            debtor = await provider.show_debtor(number)
         except NotFoundError:
-            debtor = await provider.add_debtor(debtor_input(customer, customer.customer_number))
+            debtor = await provider.add_debtor(debtor_input(customer, number))
     else:
         debtor = await find_marked_debtor(provider, customer)
         if debtor is None:
@@ -116,42 +171,61 @@ async def ensure_debtor(
     return debtor.code
 
 
-async def _store(ctx: RunContext, customer_id: int, invoice_id: int, debtor: Debtor) -> None:
+async def _store(
+    ctx: RunContext, customer_id: int, invoice_id: int, debtor: DebtorSummary
+) -> None:
     """The debtor on the invoice, and as the customer's link — only while the invoice's
     connection is still the workspace's current one: a run that outlives a switch must not
-    link the customer to a debtor of the administration the workspace has left."""
+    link the customer to a debtor of the administration the workspace has left.
+
+    Two statements in one transaction: the invoice's UPDATE answers its connection, and the
+    customer's UPDATE checks it against the workspace's current one and takes the debtor
+    code as customer number only when the customer has none and no other customer has it.
+    """
     async with ctx.transaction() as session:
-        invoice = await session.get(Invoice, invoice_id)
-        if invoice is not None:
-            invoice.debtor_code = debtor.code
-        current = await session.scalar(
-            select(WefactSettings.connection_id).where(
-                WefactSettings.workspace_id == ctx.workspace_id
-            )
+        found = await session.execute(
+            update(Invoice)
+            .where(Invoice.id == invoice_id)
+            .values(debtor_code=debtor.code)
+            .returning(Invoice.connection_id)
+            .execution_options(synchronize_session=False)
         )
-        if invoice is not None and invoice.connection_id != current:
-            return
-        customer = await session.get(
-            Customer, customer_id, with_for_update=True, populate_existing=True
+        invoice_row = found.first()
+        other = aliased(Customer)
+        taken = exists().where(
+            other.workspace_id == Customer.workspace_id,
+            other.customer_number == debtor.code,
+            other.id != Customer.id,
         )
-        assert customer is not None
-        if not customer.customer_number:
-            taken = await session.scalar(
-                select(Customer.id).where(
-                    Customer.workspace_id == customer.workspace_id,
-                    Customer.customer_number == debtor.code,
-                    Customer.id != customer.id,
-                )
+        unnumbered = or_(Customer.customer_number.is_(None), Customer.customer_number == "")
+        stmt = (
+            update(Customer)
+            .where(Customer.id == customer_id)
+            .values(
+                customer_number=case(
+                    (and_(unnumbered, ~taken), debtor.code), else_=Customer.customer_number
+                ),
+                wefact_debtor_code=debtor.code,
+                wefact_identifier=str(debtor.identifier),
+                wefact_synced_at=utcnow(),
             )
-            if taken is None:
-                customer.customer_number = debtor.code
-            else:
-                await ctx.problem(
-                    f"WeFact gave {customer.name} debtor code {debtor.code}, but another "
-                    "customer here already has that number; it was not stored as the "
-                    "customer number.",
-                    item=customer.name,
-                )
-        customer.wefact_debtor_code = debtor.code
-        customer.wefact_identifier = str(debtor.identifier)
-        customer.wefact_synced_at = utcnow()
+            .returning(Customer.customer_number, Customer.name)
+            .execution_options(synchronize_session=False)
+        )
+        if invoice_row is not None:
+            current = (
+                select(WefactSettings.connection_id)
+                .where(WefactSettings.workspace_id == ctx.workspace_id)
+                .scalar_subquery()
+            )
+            stmt = stmt.where(
+                literal(invoice_row.connection_id, BigInteger).is_not_distinct_from(current)
+            )
+        linked = (await session.execute(stmt)).first()
+        if linked is not None and not linked.customer_number:
+            await ctx.problem(
+                f"WeFact gave {linked.name} debtor code {debtor.code}, but another "
+                "customer here already has that number; it was not stored as the "
+                "customer number.",
+                item=linked.name,
+            )

@@ -57,7 +57,7 @@ from graphql_api.models import (
 )
 from graphql_api.services.auth import utcnow
 from graphql_api.services.invoicing.attachments import attach_proof
-from graphql_api.services.invoicing.debtors import ensure_debtor
+from graphql_api.services.invoicing.debtors import ensure_debtor, search_numbered
 from graphql_api.services.invoicing.lines import carries_period
 from graphql_api.services.invoicing.records import (
     locked_invoice,
@@ -72,7 +72,7 @@ from graphql_api.services.wefact.connection import (
     provider_error,
 )
 from graphql_api.services.wefact.connections import connection_provider, describe
-from integrations import InvoiceInput, InvoiceLineInput, InvoicingProvider
+from integrations import DebtorSummary, InvoiceInput, InvoiceLineInput, InvoicingProvider
 from integrations import InvoiceStatus as ProviderStatus
 
 logger = logging.getLogger(__name__)
@@ -131,6 +131,8 @@ class RunState:
 
     pending: dict[int, Pending] = field(default_factory=dict)
     debtors: dict[int, str] = field(default_factory=dict)
+    #: The run's one debtor search of its customer numbers (None: each is looked up).
+    known_debtors: dict[str, DebtorSummary] | None = None
     #: Set when the run's connection is no longer the workspace's current one: why.
     closing: str | None = None
 
@@ -229,15 +231,14 @@ async def _mark_attempted(ctx: RunContext, invoice_id: int, debtor_code: str) ->
     return marked is not None
 
 
-async def _done_count(session: AsyncSession, run_id: int) -> int:
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(Invoice)
-            .where(Invoice.run_id == run_id, Invoice.status != InvoiceStatus.PENDING)
-        )
-        or 0
-    )
+def _done_after_one(ctx: RunContext) -> int:
+    """``progress_done`` once one more of the run's invoices is no longer PENDING.
+
+    The stored count is the run's invoices that are no longer PENDING: every change of an
+    invoice away from PENDING (here and in ``fail_invoice``) commits ``+ 1`` with it, under
+    the attempt's fence, so counting them again per invoice (one more statement) is not
+    needed."""
+    return ctx.progress_done + 1
 
 
 async def _record_success(
@@ -280,7 +281,7 @@ async def _record_success(
         await outbox.invoice_created(session, invoice.id)
         item = pending.customer.name
         await ctx.progress(
-            done=await _done_count(session, ctx.run_id),
+            done=_done_after_one(ctx),
             counts={"invoiced": 1},
             problems=[Problem(note, item=item) for note in notes],
             session=session,
@@ -307,7 +308,7 @@ async def fail_invoice(
         await release_registrations(session, invoice_id)
         await session.flush()
         await ctx.progress(
-            done=await _done_count(session, ctx.run_id),
+            done=_done_after_one(ctx),
             counts={count: 1},
             problems=[Problem(message, item=customer_name)],
             session=session,
@@ -337,7 +338,7 @@ async def _ensure_debtor(
     customer (the invoice is FAILED then)."""
     invoice, customer = pending.invoice, pending.customer
     try:
-        code = await ensure_debtor(ctx, provider, customer, invoice.id)
+        code = await ensure_debtor(ctx, provider, customer, invoice.id, run.known_debtors)
     except (*_REFUSALS, integrations.InconclusiveLookupError) as exc:
         if invoice.provider_attempted_at is None:
             # Nothing of this invoice reached WeFact: it fails alone, its registrations open.
@@ -528,6 +529,9 @@ async def _with_retries(
             await asyncio.sleep(pauses[attempt])
             attempt += 1
             pending = None  # read again: the attempt may have got further
+            # A debtor add may have been applied with its answer lost: the run's search no
+            # longer tells, so the retry looks its debtor up (show) before adding one.
+            run.known_debtors = None
 
 
 async def _release_unattempted(
@@ -621,6 +625,15 @@ async def perform_invoice_run(ctx: RunContext) -> RunStatus:
     run = RunState(
         pending=await _load_many(ctx, invoice_ids) if stop is None else {}, closing=closing
     )
+    if provider is not None and stop is None and closing is None:
+        # One search for the customers about to take the debtor path with their number,
+        # instead of a show each (a linked customer needs neither).
+        numbers = {
+            p.customer.customer_number
+            for p in run.pending.values()
+            if p.customer.customer_number and linked_debtor(p.customer) is None
+        }
+        run.known_debtors = await search_numbered(provider, numbers)
     for invoice_id in invoice_ids:
         if stop is None:
             assert provider is not None

@@ -131,6 +131,8 @@ async def reset_customer_links(session: AsyncSession, workspace_id: int) -> int:
             wefact_identifier=None,
             wefact_synced_at=None,
             wefact_modified_at=None,
+            # Nothing left to read from the administration the workspace has left.
+            details_complete=True,
         )
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
