@@ -87,7 +87,11 @@ class Statement:
         (e.g. enums to their names)."""
         compiled = select.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
         params = compiled.construct_params() or {}
-        processors = compiled._bind_processors  # what execution applies
+        # What execution applies: the processors of the plain values, and those of the values
+        # an expanding IN was rendered into (``status_1`` → ``status_1_1``, ``status_1_2``),
+        # which only the expanded state knows.
+        expanded = compiled._post_compile_expanded_state
+        processors = {**compiled._bind_processors, **(expanded.processors if expanded else {})}
         values = []
         for name in compiled.positiontup or ():
             value = params[name]
