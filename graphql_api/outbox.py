@@ -103,7 +103,8 @@ async def record(
     """Write the event, its deliveries and their jobs in the session's transaction.
 
     ``data`` must be JSON-serialisable, with global ids and no secrets (it is sent as is).
-    Two statements, however many endpoints take the event.
+    Three statements, however many endpoints take the event: the transaction's clock (the
+    event's time is the change's), the event, and its deliveries with their jobs.
     """
     event_id = new_event_id()
     now = await session.scalar(text("SELECT now()"))
